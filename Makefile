@@ -1,0 +1,61 @@
+# kdebug — one hand-written Makefile.  `make V=1` shows the commands.
+PREFIX    ?= /usr/local
+CC        ?= cc
+PKGS       = jansson libarchive libmnl
+CFLAGS    ?= -O2 -g
+KD_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+             -Ilib $(shell pkg-config --cflags $(PKGS))
+LIBS       = $(shell pkg-config --libs $(PKGS))
+ifdef SANITIZE
+KD_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+KD_CFLAGS += -DKDEBUG_DATADIR='"$(abspath .)"' -DKDEBUG_INSTALL_DATADIR='"$(PREFIX)/share/kdebug"'
+
+ifneq ($(V),1)
+Q = @
+quiet = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+LIB_SRC  = $(sort $(wildcard lib/*.c))
+CMD_SRC  = $(sort $(wildcard src/*.c))
+UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
+LIB_OBJ  = $(LIB_SRC:.c=.o)
+CMD_OBJ  = $(CMD_SRC:.c=.o)
+UNIT_BIN = $(UNIT_SRC:.c=.t)
+
+all: kdebug
+
+lib/libkdebug.a: $(LIB_OBJ)
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
+
+kdebug: $(CMD_OBJ) lib/libkdebug.a
+	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libkdebug.a $(LIBS)
+
+%.o: %.c
+	$(call quiet,CC,$@)$(CC) $(CFLAGS) $(KD_CFLAGS) -MMD -MP -c -o $@ $<
+
+t/unit/%.t: t/unit/%.o lib/libkdebug.a
+	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $< lib/libkdebug.a $(LIBS)
+
+t/unit/%.o: KD_CFLAGS += -It/unit
+
+unit: $(UNIT_BIN)
+
+# Every test: C unit tests and end-to-end scripts, TAP, through prove.
+# T=... narrows the set, e.g. `make check T=t/t0100-rootfs.sh`.
+T ?= $(UNIT_BIN) $(sort $(wildcard t/t[0-9]*.sh))
+check: kdebug $(UNIT_BIN)
+	prove --exec '' $(PROVE_OPTS) $(T)
+
+install: kdebug
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs
+	install -m 755 kdebug $(DESTDIR)$(PREFIX)/bin/kdebug
+	install -m 644 configs/*.config $(DESTDIR)$(PREFIX)/share/kdebug/configs/
+
+clean:
+	$(RM) kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
+
+.PHONY: all unit check install clean
+.SECONDARY:
+-include $(wildcard lib/*.d src/*.d t/unit/*.d)

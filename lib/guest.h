@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What runs inside the guest: the init scripts kdebug puts into every root
+ * filesystem it builds, and the protocol `kdebug run --exec` speaks with
+ * them over the serial console.
+ *
+ * Protocol (NONCE comes from the kernel command line, kdebug.exec=NONCE):
+ *   guest: prints "KDEBUG-READY-NONCE" once the system is up, console in
+ *          -echo mode
+ *   host:  sends the command as base64 lines, then a line "."
+ *   guest: prints "KDEBUG-START-NONCE", runs the command with sh (stdin
+ *          /dev/null), prints "KDEBUG-EXIT-NONCE <status>", syncs and
+ *          reboots (kdebug starts QEMU with -no-reboot, so QEMU exits).
+ * Without kdebug.exec on the command line, init gives a shell on the console.
+ */
+#ifndef KDEBUG_GUEST_H
+#define KDEBUG_GUEST_H
+
+extern const char guest_inittab[];	/* /etc/inittab */
+extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
+extern const char guest_fstab[];	/* /etc/fstab */
+extern const char guest_exec_agent[];	/* /etc/kdebug/exec-agent (0755) */
+extern const char guest_passwd[];	/* /etc/passwd */
+extern const char guest_group[];	/* /etc/group */
+extern const char guest_hostname[];	/* /etc/hostname */
+extern const char guest_profile[];	/* /etc/profile */
+
+/* Path of the agent inside the guest. */
+#define GUEST_EXEC_AGENT "/etc/kdebug/exec-agent"
+/*
+ * Marker in the guest's rcS before which --init-cmd lines go: rootfs.c
+ * inserts extra commands right before this line (so they run before the
+ * exec agent or the shell takes over).
+ */
+#define GUEST_RCS_HOOK "# kdebug: --init-cmd lines go above this one\n"
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KDEBUG_COMMANDS_H
+#define KDEBUG_COMMANDS_H
+
+/*
+ * Every command: parse its options with getopt_long into its own struct,
+ * call lib/, report.  Return EXIT_OK, EXIT_FAIL or EXIT_USAGE (or, for
+ * `run --exec`, the guest command's status).  argv[0] is the command name.
+ */
+int cmd_help(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_rootfs(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_gdbserver(int argc, char **argv);
+int cmd_gdb(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+
+/* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --help text of a command: prints and returns 0. */
+int print_help(const char *text);
+
+#endif

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdebug: debug the Linux kernel under QEMU with GDB.
+ * Global options, the command table and dispatch.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "proc.h"
+#include "util.h"
+
+#define KDEBUG_VERSION "0.1"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "config",    cmd_config,    "configure a kernel tree for debugging (minimal or seed profile)" },
+	{ "build",     cmd_build,     "build bzImage, vmlinux, modules and the gdb scripts" },
+	{ "rootfs",    cmd_rootfs,    "build a BusyBox root filesystem (initramfs, ext3/ext4, dir)" },
+	{ "run",       cmd_run,       "boot a kernel in QEMU (console, gdbstub, --exec)" },
+	{ "gdb",       cmd_gdb,       "start gdb attached to a running VM" },
+	{ "ps",        cmd_ps,        "list running VMs" },
+	{ "stop",      cmd_stop,      "power off a running VM" },
+	{ "monitor",   cmd_monitor,   "run QEMU monitor (HMP) commands on a running VM" },
+	{ "gdbserver", cmd_gdbserver, "start the gdbstub of a running VM on 127.0.0.1" },
+	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
+	{ "help",      cmd_help,      "show help for kdebug or a command" },
+};
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "usage: kdebug [-v|-q] <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'kdebug <command> --help' describes a command.\n");
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "error: %s; see 'kdebug %s --help'\n", sb.buf, cmd);
+	sbuf_release(&sb);
+	return EXIT_USAGE;
+}
+
+int print_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		size_t d = edit_distance(name, commands[i].name);
+		if (str_starts_with(commands[i].name, name))
+			d = 0;
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i].name;
+		}
+	}
+	if (best && best_d <= 2)
+		fprintf(stderr, "error: '%s' is not a kdebug command; did you mean '%s'?\n", name, best);
+	else
+		fprintf(stderr, "error: '%s' is not a kdebug command; see 'kdebug help'\n", name);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (!c) {
+		suggest(argv[1]);
+		return EXIT_USAGE;
+	}
+	char *args[] = { (char *)c->name, (char *)"--help", NULL };
+	return c->fn(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			verbosity = 1;
+		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+			verbosity = -1;
+		else if (!strcmp(a, "--version")) {
+			printf("kdebug %s\n", KDEBUG_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "error: unknown option '%s'; see 'kdebug help'\n", a);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const struct command *c = find_command(argv[i]);
+	if (!c) {
+		suggest(argv[i]);
+		return EXIT_USAGE;
+	}
+	proc_setup_signals();
+	optind = 0;	/* each command runs getopt_long afresh */
+	int r = c->fn(argc - i, argv + i);
+	fflush(stdout);
+	exit(r);
+}

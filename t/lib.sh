@@ -1,0 +1,131 @@
+# Test library for kdebug's end-to-end scripts (TAP, run by prove).
+#
+#   . "$(dirname "$0")/lib.sh"
+#   test_expect_success 'what it checks' '
+#       kdebug run ... >out && grep -q foo out
+#   '
+#   test_done
+#
+# Each script runs in its own scratch directory t/trash.<script>/ with its own
+# instance registry (XDG_RUNTIME_DIR); cleanups registered with
+# test_cleanup 'CMD' run at exit, whatever happened.  Prerequisites that are
+# missing skip the whole script with a reason -- except under
+# KDEBUG_TEST_STRICT=1 (set by .ci/run), where a missing prerequisite fails.
+
+set -u
+TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+TEST_ROOT=$(cd "$TEST_DIRECTORY/.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+KDEBUG_BIN=${KDEBUG_BIN:-$TEST_ROOT/kdebug}
+TRASH=$TEST_DIRECTORY/trash.$TEST_NAME
+# Shared by all scripts: the default rootfs, busybox builds (not the kernel).
+export KDEBUG_CACHE_DIR=${KDEBUG_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdebug-test}
+export KDEBUG_DATADIR=$TEST_ROOT
+
+rm -rf "$TRASH"
+mkdir -p "$TRASH/run"
+chmod 700 "$TRASH/run"
+export XDG_RUNTIME_DIR=$TRASH/run
+cd "$TRASH" || exit 1
+
+test_count=0
+test_failures=0
+_cleanups=
+
+kdebug() { "$KDEBUG_BIN" "$@"; }
+
+say() { printf '# %s\n' "$*"; }
+
+test_cleanup() { _cleanups="$1
+$_cleanups"; }
+
+_run_cleanups() {
+	local c
+	while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done <<EOC
+$_cleanups
+EOC
+	_cleanups=
+}
+trap '_run_cleanups' EXIT
+trap '_run_cleanups; exit 130' INT TERM
+
+skip_all() {
+	if [ "${KDEBUG_TEST_STRICT:-0}" = 1 ]; then
+		echo "1..1"
+		echo "not ok 1 - prerequisite missing under KDEBUG_TEST_STRICT: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# test_require PROGRAM... : skip_all unless each is in PATH.
+test_require() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
+	done
+}
+
+test_expect_success() {
+	local desc=$1 body=$2 out=$TRASH/.test-output
+	test_count=$((test_count + 1))
+	if (eval "$body") >"$out" 2>&1; then
+		echo "ok $test_count - $desc"
+		[ "${TEST_VERBOSE:-0}" = 1 ] && sed 's/^/# /' "$out"
+	else
+		echo "not ok $test_count - $desc"
+		test_failures=$((test_failures + 1))
+		sed 's/^/# /' "$out" | tail -n 60
+	fi
+	return 0
+}
+
+# Expect a command to fail with a given exit code: test_expect_code 2 CMD...
+test_expect_code() {
+	local want=$1 got
+	shift
+	"$@"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit $want, got $got from: $*" >&2
+		return 1
+	fi
+}
+
+# Wait (up to $2 seconds, default 30) for a shell condition to become true.
+test_wait_for() {
+	local cond=$1 limit=${2:-30} i=0
+	while ! eval "$cond"; do
+		i=$((i + 1))
+		[ "$i" -gt $((limit * 10)) ] && { echo "timed out waiting for: $cond" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# The kernel the end-to-end tests boot: $KDEBUG_TEST_KERNEL, else Debian's.
+test_kernel() {
+	if [ -n "${KDEBUG_TEST_KERNEL:-}" ]; then
+		echo "$KDEBUG_TEST_KERNEL"
+		return
+	fi
+	ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1
+}
+
+# Registry listing helpers: no stray VM may outlive a test.
+test_no_qemu_of() {	# PID...
+	local p
+	for p in "$@"; do
+		if kill -0 "$p" 2>/dev/null; then
+			echo "process $p still alive" >&2
+			return 1
+		fi
+	done
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failures" = 0 ]
+}
