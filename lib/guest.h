@@ -16,6 +16,8 @@
 #ifndef KDEBUG_GUEST_H
 #define KDEBUG_GUEST_H
 
+#include <stddef.h>
+
 extern const char guest_inittab[];	/* /etc/inittab */
 extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
 extern const char guest_fstab[];	/* /etc/fstab */
@@ -33,5 +35,22 @@ extern const char guest_profile[];	/* /etc/profile */
  * exec agent or the shell takes over).
  */
 #define GUEST_RCS_HOOK "# kdebug: --init-cmd lines go above this one\n"
+
+
+/* What the host types into the console after READY: base64 lines + ".". */
+char *guest_exec_payload(const char *cmd);
+/* A fresh random nonce for kdebug.exec= (hex, malloc'd). */
+char *guest_exec_nonce(void);
+
+/* Console scanner for the exec protocol and panics (fed line by line). */
+enum guest_event {
+	GUEST_LINE,		/* an ordinary console line */
+	GUEST_READY,		/* the agent waits for the command */
+	GUEST_START,		/* the command starts; following lines are its output */
+	GUEST_EXIT,		/* the command ended; status in *status, text before the marker in *pre */
+	GUEST_PANIC,		/* "Kernel panic - not syncing" */
+};
+enum guest_event guest_scan_line(const char *line, const char *nonce, int *status,
+				 size_t *pre_len);
 
 #endif

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+int accel_parse(const char *s, enum accel *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = ACCEL_AUTO;
+	else if (!strcmp(s, "kvm"))
+		*out = ACCEL_KVM;
+	else if (!strcmp(s, "tcg"))
+		*out = ACCEL_TCG;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *accel_name(enum accel a)
+{
+	return a == ACCEL_KVM ? "kvm" : a == ACCEL_TCG ? "tcg" : "auto";
+}
+
+void accel_probe_host(struct accel_probe *p, struct sbuf *buf)
+{
+	int fd;
+
+	if (read_file("/proc/cpuinfo", buf) < 0)
+		sbuf_reset(buf);
+	p->cpuinfo = sbuf_str(buf);
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		p->kvm_err = errno;
+	} else {
+		p->kvm_err = 0;
+		close(fd);
+	}
+}
+
+bool cpuinfo_has_virt(const char *cpuinfo)
+{
+	const char *line = cpuinfo;
+
+	while (line && *line) {
+		const char *end = strchrnul(line, '\n');
+		if (!strncmp(line, "flags", 5)) {
+			const char *colon = memchr(line, ':', (size_t)(end - line));
+			const char *p = colon ? colon + 1 : end;
+			while (p < end) {
+				while (p < end && *p == ' ')
+					p++;
+				const char *w = p;
+				while (p < end && *p != ' ')
+					p++;
+				size_t n = (size_t)(p - w);
+				if ((n == 3 && !strncmp(w, "vmx", 3)) ||
+				    (n == 3 && !strncmp(w, "svm", 3)))
+					return true;
+			}
+			return false;	/* the first CPU's flags decide */
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+int accel_choose(enum accel req, const struct accel_probe *p, enum accel *out,
+		 struct sbuf *note)
+{
+	bool virt = cpuinfo_has_virt(p->cpuinfo ? p->cpuinfo : "");
+
+	if (req == ACCEL_TCG) {
+		*out = ACCEL_TCG;
+		return 0;
+	}
+	if (p->kvm_err || !virt) {
+		if (req == ACCEL_KVM) {
+			if (p->kvm_err)
+				sbuf_addf(note, "cannot use KVM: /dev/kvm: %s%s",
+					  strerror(p->kvm_err),
+					  p->kvm_err == EACCES ? " (add yourself to the 'kvm' group)" : "");
+			else
+				sbuf_addf(note, "cannot use KVM: /dev/kvm is present but this CPU does not advertise vmx/svm; use --accel tcg");
+			return -ENODEV;
+		}
+		if (p->kvm_err == ENOENT)
+			sbuf_addf(note, "/dev/kvm is not present; using TCG (slower). Pass --accel tcg to silence this.");
+		else if (p->kvm_err)
+			sbuf_addf(note, "cannot open /dev/kvm (%s%s); using TCG (slower). Pass --accel tcg to silence this.",
+				  strerror(p->kvm_err),
+				  p->kvm_err == EACCES ? "; add yourself to the 'kvm' group" : "");
+		else
+			sbuf_addf(note, "/dev/kvm is present but this CPU does not advertise vmx/svm; using TCG (slower). Pass --accel tcg to silence this.");
+		*out = ACCEL_TCG;
+		return 0;
+	}
+	*out = ACCEL_KVM;
+	return 0;
+}
+
+static bool has_word_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = s; p && *p;) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, prefix, n))
+			return true;
+		p = strchr(p, ' ');
+	}
+	return false;
+}
+
+char *kernel_cmdline(const struct cmdline_opts *o)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *user = o->user ? o->user : "";
+
+#define ADD(...) do { if (sb.len) sbuf_addch(&sb, ' '); sbuf_addf(&sb, __VA_ARGS__); } while (0)
+	if (!o->no_console && !has_word_prefix(user, "console="))
+		ADD("console=ttyS0");
+	if (!o->kaslr && !has_word_prefix(user, "nokaslr") && !has_word_prefix(user, "kaslr"))
+		ADD("nokaslr");
+	if (o->root && !has_word_prefix(user, "root="))
+		ADD("root=%s rw", o->root);
+	if (o->quiet && !has_word_prefix(user, "loglevel=") && !has_word_prefix(user, "quiet"))
+		ADD("quiet");
+	if (o->panic_reboot && !has_word_prefix(user, "panic="))
+		ADD("panic=-1");
+	if (o->exec_nonce)
+		ADD("kdebug.exec=%s", o->exec_nonce);
+	if (*user)
+		ADD("%s", user);
+#undef ADD
+	return sbuf_detach(&sb);
+}
+
+void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv)
+{
+	strvec_push(argv, "qemu-system-x86_64");
+	/* Lean by default: no default devices, no NIC option ROM, no display. */
+	strvec_pushl(argv, "-nodefaults", "-no-user-config", "-display", "none",
+		     "-no-reboot", NULL);
+	strvec_pushl(argv, "-machine", o->machine ? o->machine : "pc", NULL);
+	if (o->accel == ACCEL_KVM)
+		strvec_pushl(argv, "-accel", "kvm", "-cpu", "host", NULL);
+	else
+		strvec_pushl(argv, "-accel", "tcg", NULL);
+	strvec_push(argv, "-m");
+	strvec_pushf(argv, "%lu", o->memory_mb ? o->memory_mb : 512);
+	if (o->smp > 1) {
+		strvec_push(argv, "-smp");
+		strvec_pushf(argv, "%lu", o->smp);
+	}
+	strvec_pushl(argv, "-kernel", o->kernel, NULL);
+	if (o->initrd)
+		strvec_pushl(argv, "-initrd", o->initrd, NULL);
+	if (o->append)
+		strvec_pushl(argv, "-append", o->append, NULL);
+	if (o->disk) {
+		/* The tutorial's -hda, spelled out so the format is not probed. */
+		strvec_push(argv, "-drive");
+		strvec_pushf(argv, "file=%s,format=raw,if=ide,index=0,media=disk", o->disk);
+	}
+	strvec_push(argv, "-chardev");
+	if (o->console == CONSOLE_TERMINAL)
+		strvec_pushf(argv, "stdio,id=con,mux=on,signal=off%s%s",
+			     o->console_log ? ",logfile=" : "",
+			     o->console_log ? o->console_log : "");
+	else
+		strvec_pushf(argv, "stdio,id=con,signal=off%s%s",
+			     o->console_log ? ",logfile=" : "",
+			     o->console_log ? o->console_log : "");
+	strvec_pushl(argv, "-serial", "chardev:con", NULL);
+	if (o->console == CONSOLE_TERMINAL)
+		strvec_pushl(argv, "-mon", "chardev=con,mode=readline", NULL);
+	if (o->qmp_socket) {
+		strvec_push(argv, "-qmp");
+		strvec_pushf(argv, "unix:%s,server=on,wait=off", o->qmp_socket);
+	}
+	if (o->gdb_port) {
+		/* Loopback only: QEMU's -s would listen on every interface. */
+		strvec_push(argv, "-gdb");
+		strvec_pushf(argv, "tcp:127.0.0.1:%d", o->gdb_port);
+	}
+	if (o->wait_gdb)
+		strvec_push(argv, "-S");
+	if (o->net_args)
+		strvec_pushv(argv, (const char *const *)o->net_args->v);
+	if (o->extra)
+		strvec_pushv(argv, (const char *const *)o->extra->v);
+}
+
+int bzimage_check(const char *path)
+{
+	unsigned char hdr[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(hdr))
+		return -ENOEXEC;
+	/* Boot sector signature 0x55AA at 0x1fe and "HdrS" at 0x202. */
+	if (hdr[0x1fe] != 0x55 || hdr[0x1ff] != 0xaa || memcmp(hdr + 0x202, "HdrS", 4))
+		return -ENOEXEC;
+	return 0;
+}
