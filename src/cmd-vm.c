@@ -591,6 +591,19 @@ int cmd_gdbserver(int argc, char **argv)
 			goto out;
 		}
 	}
+	/*
+	 * QEMU cannot open a new "gdb" chardev while the old one exists
+	 * ("duplicate yank instance"): moving a stub means closing it first.
+	 */
+	if (cur) {
+		r = qmp_hmp(&q, "gdbserver none", &out);
+		if (r) {
+			ret = qmp_failed(&in, &q, "gdbserver none", r);
+			goto out;
+		}
+		free(out);
+		out = NULL;
+	}
 	hmp = xasprintf("gdbserver tcp:127.0.0.1:%d", port);
 	r = qmp_hmp(&q, hmp, &out);
 	if (r) {
@@ -600,11 +613,22 @@ int cmd_gdbserver(int argc, char **argv)
 	/* HMP answers in text: "Waiting for gdb connection on device '...'" or why not. */
 	if (!strstr(out, "Waiting for gdb connection")) {
 		struct sbuf why = SBUF_INIT;
-		sbuf_adds(&why, out);
-		sbuf_rtrim(&why);
+		for (const char *p = out; *p; p++)
+			if (*p != '\n')
+				sbuf_addch(&why, *p);
+			else if (p[1])
+				sbuf_adds(&why, "; ");
 		error("QEMU of '%s' could not start the gdbstub on 127.0.0.1:%d: %s", in.name, port,
 		      why.len ? why.buf : "no reason given");
 		sbuf_release(&why);
+		if (cur) {
+			/* Put the old one back. */
+			char *back = xasprintf("gdbserver tcp:127.0.0.1:%d", cur), *o2 = NULL;
+			if (qmp_hmp(&q, back, &o2) || !strstr(o2, "Waiting for gdb connection"))
+				warning("the gdbstub of '%s' on 127.0.0.1:%d is closed now", in.name, cur);
+			free(o2);
+			free(back);
+		}
 		goto out;
 	}
 	printf("gdbserver for %s on 127.0.0.1:%d; attach with: kdebug gdb %s\n"

@@ -499,8 +499,10 @@ static void test_wait(void)
 	struct proc p;
 	char *dir = rpath("victim");
 	proc_init(&p);
-	strvec_pushl(&p.args, "sh", "-c", "sleep 30", dir, NULL);
+	/* A shell blocked in a builtin read: one process, gone with our end of the pipe. */
+	strvec_pushl(&p.args, "sh", "-c", "read x", dir, NULL);
 	strvec_pushf(&p.args, "%s/qmp.sock", dir);
+	p.in = PROC_PIPE;
 	is_int(proc_start(&p), 0, "start a process whose command line names DIR/");
 	is_int(instance_wait_pid(p.pid, 100), -ETIMEDOUT, "wait_pid: still running");
 
