@@ -316,6 +316,7 @@ int cmd_stop(int argc, char **argv)
 			r == -ETIMEDOUT ? "no answer (another QMP client connected? QEMU stopped?)" :
 			strerror(-r));
 	free(sock);
+	bool have_qmp = r == 0;
 
 	r = -ETIMEDOUT;
 	if (q.fd >= 0 && !o.force && o.timeout > 0) {
@@ -338,8 +339,9 @@ int cmd_stop(int argc, char **argv)
 			note("QEMU of '%s' did not quit; killing it", in.name);
 	}
 	if (r && r != -EINTR) {
-		/* No monitor, or QEMU does not listen to it. */
-		int sig = q.fd >= 0 ? SIGKILL : SIGTERM;
+		/* No monitor (then SIGTERM first: QEMU exits cleanly on it), or QEMU does not listen to it. */
+		int sig = have_qmp ? SIGKILL : SIGTERM;
+		bool sent = false;
 		if (in.qemu_pid <= 0) {
 			error("no QEMU pid recorded for '%s' in '%s/info'; cannot stop it", in.name, in.dir);
 			goto out;
@@ -360,13 +362,14 @@ int cmd_stop(int argc, char **argv)
 				      in.name, strerror(-r));
 				goto out;
 			}
+			sent = true;
 			r = instance_wait_pid(in.qemu_pid, sig == SIGKILL ? KILL_WAIT_MS : TERM_WAIT_MS);
 			if (r != -ETIMEDOUT || sig == SIGKILL)
 				break;
 			sig = SIGKILL;
 		}
 		if (!r)
-			how = sig == SIGKILL ? "killed QEMU" : "terminated QEMU";
+			how = !sent ? "QEMU exited" : sig == SIGKILL ? "killed QEMU" : "terminated QEMU";
 	}
 	if (r == -EINTR) {
 		ret = interrupted();

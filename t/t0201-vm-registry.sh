@@ -244,6 +244,16 @@ test_expect_success 'stop kills a QEMU that does not answer' '
 	test_wait_for "test_no_qemu_of $QPID" 5 && ! test -e "$REG/vm4"
 '
 
+test_expect_success 'stop without a monitor: SIGTERM to QEMU' '
+	start_vm vm5 -S &&
+	rm "$REG/vm5/qmp.sock" &&
+	kdebug stop vm5 >out 2>err &&
+	test "$(cat out)" = "stopped vm5 (terminated QEMU)" &&
+	grep -q "^warning: cannot use the QEMU monitor of .vm5." err &&
+	grep -q "terminating on signal 15" vm5.qemu.log &&
+	test_no_qemu_of $QPID && ! test -e "$REG/vm5"
+'
+
 test_expect_success 'a VM whose owner died is stale: ps removes it' '
 	mkdir -p -m 700 "$REG/dead" &&
 	flock -o "$REG/dead/lock" sh -c "echo \$\$ >$TRASH/sleep.pid; exec sleep 1000" &
