@@ -14,6 +14,7 @@
 #ifndef KDEBUG_INSTANCE_H
 #define KDEBUG_INSTANCE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -33,8 +34,16 @@ struct instance {
 	char *net;		/* network mode, may be NULL */
 };
 
-/* The registry directory (created 0700 if missing); malloc'd. */
+/*
+ * The registry directory (created 0700 if missing); malloc'd.  NULL with
+ * errno set when it cannot be created or is not private: not a directory,
+ * not owned by us, or writable by group/others (EPERM).
+ */
 char *instance_registry_dir(void);
+/* Same, 0 or -errno, *dir set only on success. */
+int instance_registry(char **dir);
+/* Where the registry is (no checks, nothing created), for messages; malloc'd. */
+char *instance_registry_path(void);
 bool instance_name_valid(const char *name);
 /*
  * Create and lock a new instance directory.  name NULL picks the first free
@@ -43,6 +52,7 @@ bool instance_name_valid(const char *name);
  * rest and calls instance_save().
  */
 int instance_create(const char *name, struct instance *in);
+/* Rewrite DIR/info atomically; needs no lock (any process may update it). */
 int instance_save(const struct instance *in);
 /* Load a live instance; -ENOENT when there is none of that name (stale ones are removed). */
 int instance_load(const char *name, struct instance *in);
@@ -53,8 +63,12 @@ int instance_load(const char *name, struct instance *in);
 int instance_resolve(const char *name, struct instance *in);
 /* All live instances sorted by name; stale ones removed. */
 int instance_list(struct instance **list, size_t *n);
-/* Remove the directory (owner, at exit) and release the lock. */
+/*
+ * Remove the directory (owner, at exit) and release the lock.  Does
+ * nothing when in->lock_fd < 0 (not the owner).
+ */
 void instance_remove(struct instance *in);
+/* Free the fields; also closes lock_fd (which releases the VM: call instance_remove first). */
 void instance_free(struct instance *in);
 void instance_list_free(struct instance *list, size_t n);
 /* DIR/file, malloc'd. */
@@ -62,5 +76,23 @@ char *instance_path(const struct instance *in, const char *file);
 /* Parse/format the info file (exposed for unit tests). */
 int instance_parse_info(const char *text, struct instance *in);
 char *instance_format_info(const struct instance *in);
+/* Every info field (null when unset) plus "dir", for `ps --json`. */
+json_t *instance_to_json(const struct instance *in);
+
+/*
+ * Wait until NAME is no longer a live VM (its owner released the lock or
+ * removed the directory; a stale directory is removed).  0, -ETIMEDOUT,
+ * -EINTR (Ctrl-C).  timeout_ms < 0 waits forever.
+ */
+int instance_wait_gone(const char *name, int timeout_ms);
+/* Wait for any process (not only a child) to exit: 0, -ETIMEDOUT, -EINTR. */
+int instance_wait_pid(pid_t pid, int timeout_ms);
+/*
+ * Send sig to in->qemu_pid, after checking (through a pidfd, so the pid
+ * cannot be reused meanwhile) that the process is this VM's QEMU: its
+ * command line names in->dir, or its argv[0] is qemu-system-*.  -EPERM
+ * when it is some other process, -ESRCH when it is gone.
+ */
+int instance_kill_qemu(const struct instance *in, int sig);
 
 #endif

@@ -1,28 +1,659 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Commands on running VMs, through the instance registry and QMP:
+ *   kdebug ps         list them
+ *   kdebug stop       power one off (ACPI), then quit QEMU, then SIGKILL
+ *   kdebug monitor    HMP commands (the tutorial's Ctrl-Alt-2 monitor)
+ *   kdebug gdbserver  start the gdbstub on 127.0.0.1 ("(qemu) gdbserver")
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "instance.h"
+#include "port.h"
+#include "proc.h"
+#include "qmp.h"
 #include "util.h"
+
+#define DEFAULT_GDB_PORT 1234
+
+static int interrupted(void)
+{
+	int sig = proc_interrupted();
+
+	error("interrupted");
+	return sig ? 128 + sig : EXIT_FAIL;
+}
+
+static int registry_error(int r)
+{
+	char *reg = instance_registry_path();
+
+	if (r == -EPERM)
+		error("the VM registry '%s' is not private: it must be a directory owned by you "
+		      "and writable only by you (chmod 700 '%s')", reg, reg);
+	else
+		error("cannot use the VM registry '%s': %s", reg, strerror(-r));
+	free(reg);
+	return EXIT_FAIL;
+}
+
+/*
+ * Find the VM a command is about: NAME, or the only one running.  Prints
+ * the error and returns its exit code, or EXIT_OK.
+ */
+static int resolve_vm(const char *cmd, const char *name, struct instance *in)
+{
+	int r = instance_resolve(name, in);
+
+	if (!r)
+		return EXIT_OK;
+	if (r == -EINVAL) {
+		error("invalid VM name '%s' (letters, digits, '_', '.', '-', at most 32, "
+		      "starting with a letter or digit)", name);
+		return EXIT_USAGE;
+	}
+	if (r == -ENOENT && name) {
+		error("no running VM named '%s'; see 'kdebug ps'", name);
+		return EXIT_USAGE;
+	}
+	if (r == -ENOENT) {
+		error("no VM is running; start one with 'kdebug run'");
+		return EXIT_FAIL;
+	}
+	if (r == -E2BIG) {
+		struct instance *list;
+		size_t n;
+		struct sbuf names = SBUF_INIT;
+		if (instance_list(&list, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				sbuf_addf(&names, "%s%s", i ? ", " : "", list[i].name);
+			instance_list_free(list, n);
+		}
+		error("several VMs are running (%s); name one: 'kdebug %s NAME'",
+		      sbuf_str(&names), cmd);
+		sbuf_release(&names);
+		return EXIT_USAGE;
+	}
+	return registry_error(r);
+}
+
+/* Connect to the VM's QMP socket; prints the error. */
+static int connect_vm(const struct instance *in, struct qmp *q, int timeout_ms)
+{
+	char *sock = instance_path(in, "qmp.sock");
+	int r = qmp_connect(q, sock, timeout_ms);
+
+	if (r == -EINTR) {
+		free(sock);
+		return interrupted();
+	}
+	if (r == -ETIMEDOUT)
+		error("the QEMU monitor of '%s' did not answer within %d s "
+		      "(is another QMP client connected to '%s'?)", in->name, timeout_ms / 1000, sock);
+	else if (r)
+		error("cannot connect to the QEMU monitor of '%s' at '%s': %s",
+		      in->name, sock, strerror(-r));
+	free(sock);
+	return r ? EXIT_FAIL : EXIT_OK;
+}
+
+static int qmp_failed(const struct instance *in, struct qmp *q, const char *what, int r)
+{
+	if (r == -EINTR)
+		return interrupted();
+	if (r == -EREMOTEIO)
+		error("QEMU of '%s' refused '%s': %s", in->name, what, q->error);
+	else if (r == -ECONNRESET)
+		error("QEMU of '%s' closed the monitor connection during '%s' (did the VM exit?)",
+		      in->name, what);
+	else if (r == -ETIMEDOUT)
+		error("QEMU of '%s' did not answer '%s' within %d s", in->name, what,
+		      q->timeout_ms / 1000);
+	else
+		error("'%s' on '%s' failed: %s", what, in->name, strerror(-r));
+	return EXIT_FAIL;
+}
+
+/* ---- ps ---- */
+
+static const char ps_help[] =
+	"usage: kdebug ps [--json]\n"
+	"\n"
+	"List the running VMs: name, QEMU pid, accelerator, gdbstub address,\n"
+	"kernel and uptime.  VMs whose 'kdebug run' died are cleaned up.\n"
+	"\n"
+	"  --json    a JSON array with every field of each VM\n";
+
+static void format_uptime(struct sbuf *sb, long long secs)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		sbuf_addf(sb, "%llds", secs);
+	else if (secs < 3600)
+		sbuf_addf(sb, "%lldm%02llds", secs / 60, secs % 60);
+	else if (secs < 86400)
+		sbuf_addf(sb, "%lldh%02lldm", secs / 3600, secs % 3600 / 60);
+	else
+		sbuf_addf(sb, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
+}
 
 int cmd_ps(int argc, char **argv)
 {
-	error("'ps' is not implemented yet");
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct { bool json; } o = { false };
+	struct instance *list;
+	size_t n;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 'h': return print_help(ps_help);
+		default: return usage_error("ps", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("ps", "unexpected argument '%s'", argv[optind]);
+	r = instance_list(&list, &n);
+	if (r)
+		return registry_error(r);
+
+	if (o.json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, instance_to_json(&list[i]));
+		char *s = json_dumps(a, JSON_INDENT(2));
+		printf("%s\n", s ? s : "[]");
+		free(s);
+		json_decref(a);
+		instance_list_free(list, n);
+		return EXIT_OK;
+	}
+
+	enum { NAME, PID, ACCEL, GDB, KERNEL, UPTIME, NCOL };
+	static const char *const head[NCOL] = { "NAME", "PID", "ACCEL", "GDB", "KERNEL", "UPTIME" };
+	char **cell = xcalloc((n + 1) * NCOL, sizeof(*cell));
+	size_t width[NCOL] = { 0 };
+	long long now = (long long)time(NULL);
+
+	for (int k = 0; k < NCOL; k++)
+		cell[k] = xstrdup(head[k]);
+	for (size_t i = 0; i < n; i++) {
+		const struct instance *in = &list[i];
+		char **row = cell + (i + 1) * NCOL;
+		struct sbuf up = SBUF_INIT;
+
+		row[NAME] = xstrdup(in->name);
+		row[PID] = in->qemu_pid > 0 ? xasprintf("%ld", (long)in->qemu_pid) : xstrdup("-");
+		row[ACCEL] = xstrdup(in->accel ? in->accel : "-");
+		row[GDB] = in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : xstrdup("-");
+		row[KERNEL] = xstrdup(in->kernel ? in->kernel : "-");
+		if (in->started > 0)
+			format_uptime(&up, now - in->started);
+		else
+			sbuf_adds(&up, "-");
+		row[UPTIME] = sbuf_detach(&up);
+	}
+	for (size_t i = 0; i <= n; i++)
+		for (int k = 0; k < NCOL; k++)
+			if (strlen(cell[i * NCOL + k]) > width[k])
+				width[k] = strlen(cell[i * NCOL + k]);
+	for (size_t i = 0; i <= n; i++) {
+		for (int k = 0; k < NCOL; k++) {
+			if (k == NCOL - 1)
+				printf("%s\n", cell[i * NCOL + k]);
+			else
+				printf("%-*s  ", (int)width[k], cell[i * NCOL + k]);
+		}
+	}
+	for (size_t i = 0; i < (n + 1) * NCOL; i++)
+		free(cell[i]);
+	free(cell);
+	instance_list_free(list, n);
+	return EXIT_OK;
+}
+
+/* ---- stop ---- */
+
+static const char stop_help[] =
+	"usage: kdebug stop [NAME] [--timeout SECS] [--force]\n"
+	"\n"
+	"Power off a running VM: an ACPI power-button press (QMP system_powerdown),\n"
+	"then, if QEMU is still there after the timeout, QMP 'quit', then SIGKILL\n"
+	"of its QEMU process.  Waits until the VM is gone.  NAME may be omitted\n"
+	"when exactly one VM runs.\n"
+	"\n"
+	"  --timeout SECS  how long the guest may take to power off (default 10);\n"
+	"                  a guest without ACPI support never does\n"
+	"  --force         skip the power-off: quit QEMU at once\n";
+
+#define CONNECT_WAIT_MS 3000
+#define TERM_WAIT_MS 2000
+#define QUIT_WAIT_MS 5000
+#define KILL_WAIT_MS 5000
+#define OWNER_WAIT_MS 5000
+
+/*
+ * Wait for QEMU to exit: its monitor connection closes (and its pid goes)
+ * -- or the guest powered off (SHUTDOWN event) but QEMU stays (-no-shutdown):
+ * then -ETIMEDOUT after a moment, so that the caller quits it.
+ */
+static int wait_qemu_exit(const struct instance *in, struct qmp *q, int timeout_ms)
+{
+	int r;
+
+	if (!q || q->fd < 0)
+		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, timeout_ms) : -ETIMEDOUT;
+	long long deadline = now_ms() + timeout_ms;
+	r = qmp_wait_event(q, "SHUTDOWN", timeout_ms, NULL);
+	if (r == 0) {
+		long long left = deadline - now_ms();
+		int grace = left < 3000 ? (int)(left > 0 ? left : 0) : 3000;
+		r = qmp_wait_event(q, "__never__", grace, NULL);
+	}
+	if (r == -ECONNRESET) {
+		qmp_close(q);
+		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, QUIT_WAIT_MS) : 0;
+	}
+	return r;
 }
 
 int cmd_stop(int argc, char **argv)
 {
-	error("'stop' is not implemented yet");
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct { unsigned long timeout; bool force; } o = { 10, false };
+	struct instance in;
+	struct qmp q = { .fd = -1 };
+	const char *how = NULL;
+	int c, r, ret = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "t:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_uint(optarg, 86400, &o.timeout))
+				return usage_error("stop", "invalid --timeout '%s' (seconds, 0-86400)", optarg);
+			break;
+		case 'f': o.force = true; break;
+		case 'h': return print_help(stop_help);
+		default: return usage_error("stop", "unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error("stop", "unexpected argument '%s'", argv[optind + 1]);
+	r = resolve_vm("stop", optind < argc ? argv[optind] : NULL, &in);
+	if (r)
+		return r;
+
+	/* The monitor; without it, signals are all we have. */
+	char *sock = instance_path(&in, "qmp.sock");
+	r = qmp_connect(&q, sock, CONNECT_WAIT_MS);
+	if (r == -EINTR) {
+		free(sock);
+		ret = interrupted();
+		goto out;
+	}
+	if (r)
+		warning("cannot use the QEMU monitor of '%s' at '%s': %s; terminating its QEMU "
+			"process instead", in.name, sock,
+			r == -ETIMEDOUT ? "no answer (another QMP client connected? QEMU stopped?)" :
+			strerror(-r));
+	free(sock);
+	bool have_qmp = r == 0;
+
+	r = -ETIMEDOUT;
+	if (q.fd >= 0 && !o.force && o.timeout > 0) {
+		r = qmp_command(&q, "system_powerdown", NULL, NULL);
+		if (r == 0 || r == -ECONNRESET)
+			r = wait_qemu_exit(&in, &q, (int)o.timeout * 1000);
+		if (r == 0)
+			how = "powered off";
+		else if (r == -ETIMEDOUT)
+			note("'%s' did not power off within %lu s (a guest without ACPI support never "
+			     "does); quitting QEMU", in.name, o.timeout);
+	}
+	if (r && r != -EINTR && q.fd >= 0) {
+		r = qmp_command(&q, "quit", NULL, NULL);
+		if (r == 0 || r == -ECONNRESET)
+			r = wait_qemu_exit(&in, &q, QUIT_WAIT_MS);
+		if (r == 0)
+			how = "quit QEMU";
+		else if (r != -EINTR)
+			note("QEMU of '%s' did not quit; killing it", in.name);
+	}
+	if (r && r != -EINTR) {
+		/* No monitor (then SIGTERM first: QEMU exits cleanly on it), or QEMU does not listen to it. */
+		int sig = have_qmp ? SIGKILL : SIGTERM;
+		bool sent = false;
+		if (in.qemu_pid <= 0) {
+			error("no QEMU pid recorded for '%s' in '%s/info'; cannot stop it", in.name, in.dir);
+			goto out;
+		}
+		for (;;) {
+			r = instance_kill_qemu(&in, sig);
+			if (r == -ESRCH) {
+				r = 0;
+				break;
+			}
+			if (r == -EPERM) {
+				error("process %ld recorded as the QEMU of '%s' is not its QEMU; not killing it",
+				      (long)in.qemu_pid, in.name);
+				goto out;
+			}
+			if (r) {
+				error("cannot kill QEMU (pid %ld) of '%s': %s", (long)in.qemu_pid,
+				      in.name, strerror(-r));
+				goto out;
+			}
+			sent = true;
+			r = instance_wait_pid(in.qemu_pid, sig == SIGKILL ? KILL_WAIT_MS : TERM_WAIT_MS);
+			if (r != -ETIMEDOUT || sig == SIGKILL)
+				break;
+			sig = SIGKILL;
+		}
+		if (!r)
+			how = !sent ? "QEMU exited" : sig == SIGKILL ? "killed QEMU" : "terminated QEMU";
+	}
+	if (r == -EINTR) {
+		ret = interrupted();
+		goto out;
+	}
+	if (r) {
+		error("QEMU (pid %ld) of '%s' is still running", (long)in.qemu_pid, in.name);
+		goto out;
+	}
+	/* QEMU is gone; its `kdebug run` now removes the directory. */
+	r = instance_wait_gone(in.name, OWNER_WAIT_MS);
+	if (r == -EINTR) {
+		ret = interrupted();
+		goto out;
+	}
+	if (r)
+		warning("QEMU of '%s' exited but its owner (pid %ld) still holds '%s'",
+			in.name, (long)in.pid, in.dir);
+	printf("stopped %s (%s)\n", in.name, how);
+	ret = EXIT_OK;
+out:
+	qmp_close(&q);
+	instance_free(&in);
+	return ret;
+}
+
+/* ---- monitor ---- */
+
+static const char monitor_help[] =
+	"usage: kdebug monitor [NAME ['HMP COMMAND']]\n"
+	"\n"
+	"The QEMU monitor of a running VM (what Ctrl-Alt-2 gives in a QEMU window),\n"
+	"through QMP human-monitor-command.  With a command: run it, print its\n"
+	"output.  Without: read commands from stdin, one per line, with a\n"
+	"'(qemu) ' prompt on a terminal, until end of input or 'quit'.  'quit'\n"
+	"leaves the monitor; it does not end the VM ('kdebug stop' does).\n"
+	"NAME may be omitted when exactly one VM runs and no command is given.\n"
+	"\n"
+	"  kdebug monitor k1 'info registers'\n"
+	"  kdebug monitor k1 info status\n";
+
+static bool is_quit(const char *line)
+{
+	char word[8];
+
+	return sscanf(line, " %7s", word) == 1 && (!strcmp(word, "quit") || !strcmp(word, "q"));
+}
+
+static int monitor_one(const struct instance *in, struct qmp *q, const char *line)
+{
+	char *out = NULL;
+	int r = qmp_hmp(q, line, &out);
+
+	if (r)
+		return qmp_failed(in, q, line, r);
+	fputs(out, stdout);
+	if (out[0] && out[strlen(out) - 1] != '\n')
+		putchar('\n');
+	fflush(stdout);
+	free(out);
+	return EXIT_OK;
 }
 
 int cmd_monitor(int argc, char **argv)
 {
-	error("'monitor' is not implemented yet");
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct instance in;
+	struct qmp q = { .fd = -1 };
+	struct sbuf cmdline = SBUF_INIT;
+	int c, r, ret;
+
+	/* '+': everything after NAME is the HMP command, dashes included. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return print_help(monitor_help);
+		default: return usage_error("monitor", "unknown option");
+		}
+	}
+	for (int i = optind + 1; i < argc; i++)
+		sbuf_addf(&cmdline, "%s%s", i > optind + 1 ? " " : "", argv[i]);
+	if (cmdline.len && is_quit(cmdline.buf)) {
+		sbuf_release(&cmdline);
+		error("'quit' would end the VM; use 'kdebug stop' for that");
+		return EXIT_USAGE;
+	}
+	r = resolve_vm("monitor", optind < argc ? argv[optind] : NULL, &in);
+	if (r) {
+		sbuf_release(&cmdline);
+		return r;
+	}
+	ret = connect_vm(&in, &q, 10000);
+	if (ret)
+		goto out;
+	q.timeout_ms = -1;	/* HMP commands may take long; Ctrl-C aborts */
+
+	if (cmdline.len) {
+		ret = monitor_one(&in, &q, cmdline.buf);
+		goto out;
+	}
+	bool tty = isatty(STDIN_FILENO);
+	char line[4096];
+	for (;;) {
+		if (tty) {
+			fputs("(qemu) ", stdout);
+			fflush(stdout);
+		}
+		if (!fgets(line, sizeof(line), stdin)) {
+			if (proc_interrupted()) {
+				if (tty)
+					putchar('\n');
+				ret = interrupted();
+				goto out;
+			}
+			if (tty)
+				putchar('\n');
+			break;
+		}
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			error("monitor command longer than %zu characters; ignored", sizeof(line) - 2);
+			continue;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[strspn(line, " \t")])
+			continue;
+		if (is_quit(line)) {
+			fprintf(stderr, "monitor: use 'kdebug stop' to end the VM\n");
+			break;
+		}
+		r = monitor_one(&in, &q, line);
+		/* A refused command is reported and the session goes on; a lost connection ends it. */
+		if (r && !q.error) {
+			ret = r;
+			goto out;
+		}
+	}
+	ret = EXIT_OK;
+out:
+	sbuf_release(&cmdline);
+	qmp_close(&q);
+	instance_free(&in);
+	return ret;
 }
+
+/* ---- gdbserver ---- */
+
+static const char gdbserver_help[] =
+	"usage: kdebug gdbserver [NAME [PORT]]\n"
+	"\n"
+	"Start the gdbstub of a running VM, listening on 127.0.0.1 only -- the\n"
+	"tutorial's '(qemu) gdbserver tcp::1234' without exposing the guest to the\n"
+	"network.  PORT defaults to 1234, or the next free port when 1234 is taken.\n"
+	"The port is recorded for 'kdebug gdb' and 'kdebug ps'.  NAME may be\n"
+	"omitted when exactly one VM runs.\n";
 
 int cmd_gdbserver(int argc, char **argv)
 {
-	error("'gdbserver' is not implemented yet");
-	return EXIT_FAIL;
-}
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct instance in;
+	struct qmp q = { .fd = -1 };
+	unsigned long want = 0;
+	int c, r, ret = EXIT_FAIL, port = 0, cur = 0;
+	char *out = NULL, *hmp = NULL;
 
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return print_help(gdbserver_help);
+		default: return usage_error("gdbserver", "unknown option");
+		}
+	}
+	if (argc - optind > 2)
+		return usage_error("gdbserver", "unexpected argument '%s'", argv[optind + 2]);
+	if (argc - optind == 2 && (parse_uint(argv[optind + 1], 65535, &want) || !want))
+		return usage_error("gdbserver", "invalid port '%s' (1-65535)", argv[optind + 1]);
+	r = resolve_vm("gdbserver", optind < argc ? argv[optind] : NULL, &in);
+	if (r)
+		return r;
+	ret = connect_vm(&in, &q, 10000);
+	if (ret)
+		goto out;
+	ret = EXIT_FAIL;
+
+	/* Already listening (run --gdb, an earlier gdbserver)? */
+	r = qmp_gdbstub_port(&q, &cur);
+	if (r) {
+		ret = qmp_failed(&in, &q, "query-chardev", r);
+		goto out;
+	}
+	if (cur && (!want || (int)want == cur)) {
+		port = cur;
+		printf("gdbserver for %s already on 127.0.0.1:%d; attach with: kdebug gdb %s\n",
+		       in.name, port, in.name);
+		goto record;
+	}
+
+	if (want) {
+		r = port_is_free((int)want);
+		if (r == 0) {
+			error("port %lu on 127.0.0.1 is in use; pick another port or omit it", want);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (r < 0) {
+			error("cannot listen on 127.0.0.1:%lu: %s", want, strerror(-r));
+			goto out;
+		}
+		port = (int)want;
+	} else {
+		r = port_find_free(DEFAULT_GDB_PORT, &port);
+		if (r) {
+			error("no free TCP port on 127.0.0.1 from %d up: %s", DEFAULT_GDB_PORT,
+			      strerror(-r));
+			goto out;
+		}
+	}
+	/*
+	 * QEMU cannot open a new "gdb" chardev while the old one exists
+	 * ("duplicate yank instance"): moving a stub means closing it first.
+	 */
+	if (cur) {
+		r = qmp_hmp(&q, "gdbserver none", &out);
+		if (r) {
+			ret = qmp_failed(&in, &q, "gdbserver none", r);
+			goto out;
+		}
+		free(out);
+		out = NULL;
+	}
+	hmp = xasprintf("gdbserver tcp:127.0.0.1:%d", port);
+	r = qmp_hmp(&q, hmp, &out);
+	if (r) {
+		ret = qmp_failed(&in, &q, hmp, r);
+		goto out;
+	}
+	/* HMP answers in text: "Waiting for gdb connection on device '...'" or why not. */
+	if (!strstr(out, "Waiting for gdb connection")) {
+		struct sbuf why = SBUF_INIT;
+		for (const char *p = out; *p; p++)
+			if (*p != '\n')
+				sbuf_addch(&why, *p);
+			else if (p[1])
+				sbuf_adds(&why, "; ");
+		error("QEMU of '%s' could not start the gdbstub on 127.0.0.1:%d: %s", in.name, port,
+		      why.len ? why.buf : "no reason given");
+		sbuf_release(&why);
+		if (cur) {
+			/* Put the old one back. */
+			char *back = xasprintf("gdbserver tcp:127.0.0.1:%d", cur), *o2 = NULL;
+			if (qmp_hmp(&q, back, &o2) || !strstr(o2, "Waiting for gdb connection"))
+				warning("the gdbstub of '%s' on 127.0.0.1:%d is closed now", in.name, cur);
+			free(o2);
+			free(back);
+		}
+		goto out;
+	}
+	printf("gdbserver for %s on 127.0.0.1:%d; attach with: kdebug gdb %s\n"
+	       "  (or: gdb -ex 'target remote 127.0.0.1:%d')\n", in.name, port, in.name, port);
+record:
+	ret = EXIT_OK;
+	if (in.gdb_port != port) {
+		/* Reload: the owner may have updated the info since we read it. */
+		struct instance cur_in;
+		r = instance_load(in.name, &cur_in);
+		if (!r) {
+			cur_in.gdb_port = port;
+			r = instance_save(&cur_in);
+			instance_free(&cur_in);
+		}
+		if (r)
+			warning("could not record port %d in '%s/info': %s", port, in.dir, strerror(-r));
+	}
+out:
+	free(hmp);
+	free(out);
+	qmp_close(&q);
+	instance_free(&in);
+	return ret;
+}

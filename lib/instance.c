@@ -1,0 +1,923 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registry of running VMs (the kvmtool kvm-ipc idea): one directory per VM,
+ * guarded by an flock() held by its owner for the VM's whole life.
+ *
+ * Life of a directory:
+ *   create   mkdtemp(REG/.new-XXXXXX), lock it, write info, then rename it
+ *            to REG/NAME without replacing anything (RENAME_NOREPLACE), so a
+ *            name appears complete and locked or not at all.
+ *   remove   (the owner, or anyone who finds the lock free) rename REG/NAME
+ *            over an empty REG/.old-XXXXXX, so the name disappears at once,
+ *            then delete that.  Whoever removes holds the lock meanwhile.
+ * The lock is authoritative: a held lock means a live owner, whatever the
+ * pid in info says (pids are reused).  Leftovers of crashed creators
+ * (.new-*) and removers (.old-*) are swept by instance_list().
+ */
+#include "instance.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "util.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+/* How old a .new-* directory with a free lock must be to count as junk. */
+#define STALE_NEW_SECONDS 60
+#define MAX_GENERATED 100000
+
+/* ---- the registry directory ---- */
+
+static bool usable_runtime_dir(const char *d)
+{
+	struct stat st;
+
+	return d && d[0] == '/' && stat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       access(d, W_OK | X_OK) == 0;
+}
+
+char *instance_registry_path(void)
+{
+	const char *x = getenv("XDG_RUNTIME_DIR");
+
+	if (usable_runtime_dir(x))
+		return path_join(x, "kdebug");
+	return xasprintf("/tmp/kdebug-%u", (unsigned)geteuid());
+}
+
+int instance_registry(char **dirp)
+{
+	char *dir = instance_registry_path();
+	struct stat st;
+	int r = 0;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	else if (lstat(dir, &st) < 0)
+		r = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	else if (st.st_uid != geteuid() || (st.st_mode & 022))
+		r = -EPERM;
+	if (r) {
+		free(dir);
+		return r;
+	}
+	*dirp = dir;
+	return 0;
+}
+
+char *instance_registry_dir(void)
+{
+	char *dir;
+	int r = instance_registry(&dir);
+
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	return dir;
+}
+
+bool instance_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name || !isalnum((unsigned char)name[0]) || !isascii((unsigned char)name[0]))
+		return false;
+	for (n = 1; name[n]; n++) {
+		unsigned char c = (unsigned char)name[n];
+		if (!isascii(c) || !(isalnum(c) || c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return n <= 32;
+}
+
+char *instance_path(const struct instance *in, const char *file)
+{
+	return path_join(in->dir, file);
+}
+
+/* ---- info: key=value lines ---- */
+
+enum ftype { F_STR, F_PID, F_INT, F_LL };
+
+static const struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+	unsigned long long max;
+} fields[] = {
+	{ "name",      F_STR, offsetof(struct instance, name),      0 },
+	{ "pid",       F_PID, offsetof(struct instance, pid),       INT_MAX },
+	{ "qemu_pid",  F_PID, offsetof(struct instance, qemu_pid),  INT_MAX },
+	{ "gdb_port",  F_INT, offsetof(struct instance, gdb_port),  65535 },
+	{ "started",   F_LL,  offsetof(struct instance, started),   LLONG_MAX },
+	{ "kernel",    F_STR, offsetof(struct instance, kernel),    0 },
+	{ "vmlinux",   F_STR, offsetof(struct instance, vmlinux),   0 },
+	{ "build_dir", F_STR, offsetof(struct instance, build_dir), 0 },
+	{ "rootfs",    F_STR, offsetof(struct instance, rootfs),    0 },
+	{ "accel",     F_STR, offsetof(struct instance, accel),     0 },
+	{ "net",       F_STR, offsetof(struct instance, net),       0 },
+};
+
+#define FIELD(in, f, type) ((type *)((char *)(in) + (f)->off))
+#define CFIELD(in, f, type) ((const type *)((const char *)(in) + (f)->off))
+
+static void add_escaped(struct sbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '\\': sbuf_adds(sb, "\\\\"); break;
+		case '\n': sbuf_adds(sb, "\\n"); break;
+		case '\r': sbuf_adds(sb, "\\r"); break;
+		case '\t': sbuf_adds(sb, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sbuf_addf(sb, "\\x%02x", c);
+			else
+				sbuf_addch(sb, (char)c);
+		}
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int unescape(const char *s, size_t len, char **out)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *end = s + len;
+
+	sbuf_add(&sb, "", 0);
+	while (s < end) {
+		if (*s != '\\') {
+			sbuf_addch(&sb, *s++);
+			continue;
+		}
+		if (++s == end)
+			goto bad;
+		switch (*s++) {
+		case '\\': sbuf_addch(&sb, '\\'); break;
+		case 'n': sbuf_addch(&sb, '\n'); break;
+		case 'r': sbuf_addch(&sb, '\r'); break;
+		case 't': sbuf_addch(&sb, '\t'); break;
+		case 'x': {
+			int h, l;
+			if (end - s < 2 || (h = hexval(s[0])) < 0 || (l = hexval(s[1])) < 0 ||
+			    (h == 0 && l == 0))
+				goto bad;
+			sbuf_addch(&sb, (char)(h * 16 + l));
+			s += 2;
+			break;
+		}
+		default:
+			goto bad;
+		}
+	}
+	*out = sbuf_detach(&sb);
+	return 0;
+bad:
+	sbuf_release(&sb);
+	return -EINVAL;
+}
+
+char *instance_format_info(const struct instance *in)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct field *f = &fields[i];
+		switch (f->type) {
+		case F_STR: {
+			const char *v = *CFIELD(in, f, char *);
+			if (!v)
+				continue;
+			sbuf_addf(&sb, "%s=", f->key);
+			add_escaped(&sb, v);
+			break;
+		}
+		case F_PID:
+			sbuf_addf(&sb, "%s=%ld", f->key, (long)*CFIELD(in, f, pid_t));
+			break;
+		case F_INT:
+			sbuf_addf(&sb, "%s=%d", f->key, *CFIELD(in, f, int));
+			break;
+		case F_LL:
+			sbuf_addf(&sb, "%s=%lld", f->key, *CFIELD(in, f, long long));
+			break;
+		}
+		sbuf_addch(&sb, '\n');
+	}
+	return sbuf_detach(&sb);
+}
+
+static void instance_init(struct instance *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->lock_fd = -1;
+}
+
+int instance_parse_info(const char *text, struct instance *out)
+{
+	struct instance in;
+	int r = 0;
+
+	instance_init(&in);
+	while (*text) {
+		const char *eol = strchrnul(text, '\n');
+		const char *eq = memchr(text, '=', (size_t)(eol - text));
+		const char *line = text;
+
+		text = *eol ? eol + 1 : eol;
+		if (eol == line || line[0] == '#')
+			continue;
+		if (!eq || eq == line) {
+			r = -EINVAL;
+			break;
+		}
+		const struct field *f = NULL;
+		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+			if (strlen(fields[i].key) == (size_t)(eq - line) &&
+			    !memcmp(fields[i].key, line, (size_t)(eq - line)))
+				f = &fields[i];
+		if (!f)
+			continue;	/* a newer kdebug's field: ignore */
+		char *val;
+		r = unescape(eq + 1, (size_t)(eol - eq - 1), &val);
+		if (r)
+			break;
+		if (f->type == F_STR) {
+			free(*FIELD(&in, f, char *));
+			*FIELD(&in, f, char *) = val;
+			continue;
+		}
+		unsigned long v;
+		r = parse_uint(val, f->max, &v);
+		free(val);
+		if (r)
+			break;
+		if (f->type == F_PID)
+			*FIELD(&in, f, pid_t) = (pid_t)v;
+		else if (f->type == F_INT)
+			*FIELD(&in, f, int) = (int)v;
+		else
+			*FIELD(&in, f, long long) = (long long)v;
+	}
+	if (r) {
+		instance_free(&in);
+		return r;
+	}
+	*out = in;
+	return 0;
+}
+
+json_t *instance_to_json(const struct instance *in)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const struct field *f = &fields[i];
+		json_t *v;
+		switch (f->type) {
+		case F_STR: {
+			const char *s = *CFIELD(in, f, char *);
+			v = s ? json_string(s) : json_null();
+			break;
+		}
+		case F_PID:
+			v = json_integer(*CFIELD(in, f, pid_t));
+			break;
+		case F_INT:
+			v = json_integer(*CFIELD(in, f, int));
+			break;
+		default:
+			v = json_integer(*CFIELD(in, f, long long));
+			break;
+		}
+		/* json_string() is NULL for invalid UTF-8: keep the key, say null. */
+		json_object_set_new(o, f->key, v ? v : json_null());
+	}
+	json_object_set_new(o, "dir", in->dir ? json_string(in->dir) : json_null());
+	return o;
+}
+
+void instance_free(struct instance *in)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields[i].type == F_STR)
+			free(*FIELD(in, &fields[i], char *));
+	free(in->dir);
+	if (in->lock_fd >= 0)
+		close(in->lock_fd);
+	instance_init(in);
+}
+
+void instance_list_free(struct instance *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		instance_free(&list[i]);
+	free(list);
+}
+
+int instance_save(const struct instance *in)
+{
+	char *text = instance_format_info(in);
+	char *path = instance_path(in, "info");
+	int r = write_file_atomic(path, text, strlen(text), 0600);
+
+	free(path);
+	free(text);
+	return r;
+}
+
+/* ---- removal and liveness ---- */
+
+/*
+ * Make REG/NAME disappear atomically (renamed over an empty .old-XXXXXX),
+ * then delete it.  ENOENT (somebody else was faster) is success.
+ */
+static int remove_dir(const char *reg, const char *dir)
+{
+	char *tmp = path_join(reg, ".old-XXXXXX");
+	int r = 0;
+
+	if (!mkdtemp(tmp)) {
+		r = -errno;
+	} else if (rename(dir, tmp) < 0) {
+		r = errno == ENOENT ? 0 : -errno;
+		rmdir(tmp);
+	} else {
+		rm_rf(tmp);
+	}
+	free(tmp);
+	return r;
+}
+
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Is REG/NAME live?  1: its lock is held.  0: it is gone (it was stale and
+ * has been removed now, or it vanished meanwhile).  -errno on errors.
+ */
+static int probe(const char *reg, const char *name)
+{
+	char *dir = path_join(reg, name);
+	char *lock = path_join(dir, "lock");
+	int r = 0;
+
+	for (int tries = 0; tries < 10; tries++) {
+		struct stat st;
+		int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+		if (fd < 0) {
+			if (errno != ENOENT) {
+				r = -errno;
+				break;
+			}
+			if (lstat(dir, &st) < 0) {
+				r = errno == ENOENT ? 0 : -errno;
+				break;
+			}
+			if (!S_ISDIR(st.st_mode)) {
+				r = -ENOTDIR;
+				break;
+			}
+			/*
+			 * Names only ever appear with their lock, so a
+			 * directory without one is junk.
+			 */
+			r = remove_dir(reg, dir);
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			r = errno == EWOULDBLOCK ? 1 : -errno;
+			close(fd);
+			break;
+		}
+		/*
+		 * We hold a lock nobody else holds: the owner is gone.  But
+		 * make sure the file we locked is still this name's lock (not
+		 * one another cleaner already removed, with a new VM created
+		 * under the same name since).
+		 */
+		if (!same_file(fd, lock)) {
+			close(fd);
+			continue;
+		}
+		r = remove_dir(reg, dir);
+		close(fd);
+		break;
+	}
+	free(lock);
+	free(dir);
+	return r;
+}
+
+static int load_from(const char *reg, const char *name, struct instance *out)
+{
+	struct instance in;
+	struct sbuf text = SBUF_INIT;
+	char *path;
+	int r;
+
+	r = probe(reg, name);
+	if (r == 0)
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	path = xasprintf("%s/%s/info", reg, name);
+	r = read_file(path, &text);
+	free(path);
+	if (r)
+		return r;
+	r = instance_parse_info(text.buf, &in);
+	sbuf_release(&text);
+	if (r)
+		return r;
+	free(in.name);
+	in.name = xstrdup(name);
+	in.dir = path_join(reg, name);
+	*out = in;
+	return 0;
+}
+
+int instance_load(const char *name, struct instance *in)
+{
+	char *reg;
+	int r;
+
+	if (!instance_name_valid(name))
+		return -EINVAL;
+	r = instance_registry(&reg);
+	if (r)
+		return r;
+	r = load_from(reg, name, in);
+	free(reg);
+	return r;
+}
+
+static int cmp_instance(const void *a, const void *b)
+{
+	return strverscmp(((const struct instance *)a)->name,
+			  ((const struct instance *)b)->name);
+}
+
+/* Leftovers of a crashed creator (.new-*) or remover (.old-*). */
+static void sweep_junk(int dfd, const char *reg, const char *name)
+{
+	char *path = path_join(reg, name);
+	struct stat st;
+
+	if (str_starts_with(name, ".old-")) {
+		rm_rf(path);
+	} else if (str_starts_with(name, ".new-") &&
+		   fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		   st.st_mtime + STALE_NEW_SECONDS < time(NULL)) {
+		/*
+		 * A creator needs milliseconds, and its lock is not held yet
+		 * right after it is created: only old ones, and never one
+		 * whose lock is held.
+		 */
+		char *lock = path_join(path, "lock");
+		int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		if (fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) == 0 : errno == ENOENT)
+			rm_rf(path);
+		if (fd >= 0)
+			close(fd);
+		free(lock);
+	}
+	free(path);
+}
+
+static int list_in(const char *reg, struct instance **listp, size_t *np)
+{
+	struct instance *list = NULL;
+	size_t n = 0, alloc = 0;
+	DIR *d = opendir(reg);
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.') {
+			sweep_junk(dirfd(d), reg, de->d_name);
+			continue;
+		}
+		if (!instance_name_valid(de->d_name))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			list = xrealloc(list, alloc * sizeof(*list));
+		}
+		/* Unreadable or vanished entries are not listed. */
+		if (load_from(reg, de->d_name, &list[n]) == 0)
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_instance);
+	*listp = list;
+	*np = n;
+	return 0;
+}
+
+int instance_list(struct instance **listp, size_t *np)
+{
+	char *reg;
+	int r = instance_registry(&reg);
+
+	if (r)
+		return r;
+	r = list_in(reg, listp, np);
+	free(reg);
+	return r;
+}
+
+int instance_resolve(const char *name, struct instance *in)
+{
+	struct instance *list;
+	size_t n;
+	int r;
+
+	if (name)
+		return instance_load(name, in);
+	r = instance_list(&list, &n);
+	if (r)
+		return r;
+	if (n == 1) {
+		*in = list[0];
+		free(list);
+		return 0;
+	}
+	instance_list_free(list, n);
+	return n ? -E2BIG : -ENOENT;
+}
+
+/* ---- creation ---- */
+
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	/* No RENAME_NOREPLACE here: rename() only replaces an empty directory. */
+	struct stat st;
+	if (lstat(to, &st) == 0)
+		return -EEXIST;
+	return rename(from, to) < 0 ? -errno : 0;
+}
+
+/* Make REG/.new-XXXXXX, locked, with a first info; returns its path. */
+static int make_new(const char *reg, struct instance *in, char **tmpp, int *lockp)
+{
+	char *tmp = path_join(reg, ".new-XXXXXX");
+	char *lock, *info, *text;
+	int fd, r;
+
+	if (!mkdtemp(tmp)) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	lock = path_join(tmp, "lock");
+	fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	free(lock);
+	if (fd < 0) {
+		r = -errno;
+		rm_rf(tmp);
+		free(tmp);
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	info = path_join(tmp, "info");
+	text = instance_format_info(in);
+	r = write_file_atomic(info, text, strlen(text), 0600);
+	free(text);
+	free(info);
+	if (r)
+		goto fail;
+	*tmpp = tmp;
+	*lockp = fd;
+	return 0;
+fail:
+	close(fd);
+	rm_rf(tmp);
+	free(tmp);
+	return r;
+}
+
+/* The owner pid in DIR/info still exists (or cannot be told). */
+static bool owner_alive(const char *dir)
+{
+	struct sbuf text = SBUF_INIT;
+	struct instance in;
+	char *path = path_join(dir, "info");
+	bool alive = true;
+
+	if (read_file(path, &text) == 0 && instance_parse_info(text.buf, &in) == 0) {
+		alive = in.pid <= 0 || kill(in.pid, 0) == 0 || errno != ESRCH;
+		instance_free(&in);
+	}
+	sbuf_release(&text);
+	free(path);
+	return alive;
+}
+
+/*
+ * Move TMP to REG/NAME.  0 on success; -EEXIST when a live VM has the
+ * name; other -errno.
+ */
+static int claim(const char *reg, const char *tmp, const char *name)
+{
+	char *dir = path_join(reg, name);
+	int r = -EEXIST;
+
+	for (int tries = 0; tries < 10; tries++) {
+		r = rename_noreplace(tmp, dir);
+		if (r != -EEXIST && r != -ENOTEMPTY)
+			break;
+		r = probe(reg, name);
+		if (r < 0)
+			break;
+		if (r == 1 && owner_alive(dir)) {
+			r = -EEXIST;
+			break;
+		}
+		/*
+		 * Stale and removed now; or its lock is held but its owner
+		 * is dead: another process is probing or removing it at
+		 * this moment.  Either way, try again (shortly).
+		 */
+		if (r == 1)
+			poll(NULL, 0, 10);
+		r = -EEXIST;
+	}
+	free(dir);
+	return r;
+}
+
+int instance_create(const char *name, struct instance *out)
+{
+	struct instance in;
+	char *reg, *tmp = NULL, *gen = NULL;
+	int fd = -1, r;
+
+	if (name && !instance_name_valid(name))
+		return -EINVAL;
+	r = instance_registry(&reg);
+	if (r)
+		return r;
+	instance_init(&in);
+	in.pid = getpid();
+	in.started = (long long)time(NULL);
+	in.name = name ? xstrdup(name) : NULL;
+	r = make_new(reg, &in, &tmp, &fd);
+	if (r)
+		goto out;
+	if (name) {
+		r = claim(reg, tmp, name);
+	} else {
+		r = -EEXIST;
+		for (int i = 1; i <= MAX_GENERATED && r == -EEXIST; i++) {
+			free(gen);
+			gen = xasprintf("k%d", i);
+			char *dir = path_join(reg, gen);
+			bool taken = path_exists(dir);
+			free(dir);
+			/* Live names are skipped cheaply; stale ones are reclaimed by claim(). */
+			if (taken && probe(reg, gen) == 1)
+				continue;
+			r = claim(reg, tmp, gen);
+		}
+		if (r == -EEXIST)
+			r = -ENOSPC;
+		if (!r) {
+			in.name = gen;
+			gen = NULL;
+			/* The info written in .new- had no name; now it has. */
+			char *dir = path_join(reg, in.name);
+			in.dir = dir;
+			r = instance_save(&in);
+			if (r) {
+				remove_dir(reg, dir);
+			}
+		}
+	}
+	if (r) {
+		close(fd);
+		rm_rf(tmp);
+		goto out;
+	}
+	if (!in.dir)
+		in.dir = path_join(reg, in.name);
+	in.lock_fd = fd;
+	*out = in;
+	instance_init(&in);
+out:
+	instance_free(&in);
+	free(gen);
+	free(tmp);
+	free(reg);
+	return r;
+}
+
+void instance_remove(struct instance *in)
+{
+	char *reg;
+
+	/* Only the owner (who holds the lock) may remove a directory. */
+	if (in->lock_fd < 0 || !in->dir)
+		return;
+	reg = path_dirname(in->dir);
+	remove_dir(reg, in->dir);
+	free(reg);
+	close(in->lock_fd);
+	in->lock_fd = -1;
+}
+
+/* ---- waiting for a VM to go, and its QEMU process ---- */
+
+static int pidfd_open_(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+/* Wait for fd to become readable; 1 ready, 0 timeout, -EINTR on a signal. */
+static int wait_readable(int fd, long long deadline)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = proc_signal_fd(), .events = POLLIN },
+		};
+		long long left = deadline < 0 ? -1 : deadline - now_ms();
+		if (proc_interrupted())
+			return -EINTR;
+		if (deadline >= 0 && left <= 0)
+			return 0;
+		int n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0 && p[0].revents)
+			return 1;
+		if (n > 0 && p[1].revents)
+			return -EINTR;
+	}
+}
+
+int instance_wait_pid(pid_t pid, int timeout_ms)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int fd, r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	fd = pidfd_open_(pid);
+	if (fd == -ESRCH)
+		return 0;
+	if (fd >= 0) {
+		r = wait_readable(fd, deadline);
+		close(fd);
+		return r == 1 ? 0 : r == 0 ? -ETIMEDOUT : r;
+	}
+	/* No pidfd (old kernel): check every 50 ms. */
+	for (;;) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 0;
+		if (proc_interrupted())
+			return -EINTR;
+		if (deadline >= 0 && now_ms() >= deadline)
+			return -ETIMEDOUT;
+		poll(NULL, 0, 50);
+	}
+}
+
+int instance_kill_qemu(const struct instance *in, int sig)
+{
+	struct sbuf cmdline = SBUF_INIT;
+	char *path;
+	bool ours;
+	int fd, r;
+
+	if (in->qemu_pid <= 0)
+		return -ESRCH;
+	/* Hold a pidfd first: the checks below then concern the process we signal. */
+	fd = pidfd_open_(in->qemu_pid);
+	if (fd < 0)
+		return fd;
+	path = xasprintf("/proc/%ld/cmdline", (long)in->qemu_pid);
+	r = read_file(path, &cmdline);
+	free(path);
+	if (r) {
+		close(fd);
+		return r == -ENOENT ? -ESRCH : r;
+	}
+	for (size_t i = 0; i < cmdline.len; i++)
+		if (!cmdline.buf[i])
+			cmdline.buf[i] = ' ';
+	/* QEMU of this VM: its command line names the instance directory. */
+	char *needle = xasprintf("%s/", in->dir);
+	ours = strstr(cmdline.buf, needle) != NULL ||
+	       str_starts_with(path_basename(cmdline.buf), "qemu-system-");
+	free(needle);
+	sbuf_release(&cmdline);
+	if (!ours) {
+		close(fd);
+		return -EPERM;
+	}
+	r = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int instance_wait_gone(const char *name, int timeout_ms)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	char *reg, *dir, *lock;
+	int ifd, r;
+
+	if (!instance_name_valid(name))
+		return -EINVAL;
+	r = instance_registry(&reg);
+	if (r)
+		return r;
+	dir = path_join(reg, name);
+	lock = path_join(dir, "lock");
+	/*
+	 * Wake up when the owner closes its lock (IN_CLOSE_WRITE: it opened
+	 * it for writing) or the directory is moved away / deleted; recheck
+	 * every 100 ms too, for owners that opened the lock read-only.
+	 */
+	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ifd >= 0) {
+		inotify_add_watch(ifd, dir, IN_MOVE_SELF | IN_DELETE_SELF);
+		inotify_add_watch(ifd, lock, IN_CLOSE_WRITE | IN_DELETE_SELF);
+	}
+	for (;;) {
+		r = probe(reg, name);
+		if (r <= 0)
+			break;	/* gone (0) or error */
+		long long left = deadline < 0 ? 100 : deadline - now_ms();
+		if (left <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = wait_readable(ifd, now_ms() + (left < 100 ? left : 100));
+		if (r < 0)
+			break;
+		if (r == 1) {
+			char buf[4096];
+			while (read(ifd, buf, sizeof(buf)) > 0)
+				;
+		}
+	}
+	if (ifd >= 0)
+		close(ifd);
+	free(lock);
+	free(dir);
+	free(reg);
+	return r;
+}
