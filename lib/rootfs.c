@@ -1196,7 +1196,11 @@ static int hash_inputs(const struct rootfs_opts *o, const struct rootfs_plan *pl
 	sha256_update_str(&c, buf);
 	if (o->format == ROOTFS_INITRAMFS) {
 		sha256_update_str(&c, compress_names[o->compress]);
-		sha256_update_str(&c, archive_version_details());
+		/* libarchive 3.6 leaks a buffer per call of this: ask once. */
+		static const char *details;
+		if (!details)
+			details = archive_version_details();
+		sha256_update_str(&c, details);
 	} else if (o->format != ROOTFS_DIR) {
 		struct sbuf err = SBUF_INIT, conf = SBUF_INIT;
 		int code = 0;
