@@ -507,12 +507,13 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 		     const char *busybox, const char *applets, struct sbuf *why)
 {
 	static const struct { const char *path; unsigned mode; } dirs[] = {
-		/* The tutorial's `mkdir dev sys proc etc lib mnt`, plus what init needs. */
+		/* The tutorial's `mkdir dev sys proc etc lib mnt`, plus what init needs
+		 * (run: a Debian initrd moves its /run there when it switches root). */
 		{ "bin", 0755 }, { "sbin", 0755 }, { "dev", 0755 }, { "sys", 0555 },
 		{ "proc", 0555 }, { "etc", 0755 }, { "lib", 0755 }, { "mnt", 0755 },
-		{ "tmp", 01777 }, { "root", 0700 }, { "usr", 0755 }, { "usr/bin", 0755 },
-		{ "usr/sbin", 0755 }, { "etc/init.d", 0755 }, { "etc/kdebug", 0755 },
-		{ "etc/kdebug/rc.d", 0755 },
+		{ "tmp", 01777 }, { "root", 0700 }, { "run", 0755 }, { "usr", 0755 },
+		{ "usr/bin", 0755 }, { "usr/sbin", 0755 }, { "etc/init.d", 0755 },
+		{ "etc/kdebug", 0755 }, { "etc/kdebug/rc.d", 0755 },
 	};
 	struct rootfs_plan p = { 0 };
 	char *rcs = NULL;
@@ -909,7 +910,7 @@ static int ext_try(const struct ext_job *x, unsigned long long size, char **msg)
 		*msg = xasprintf("cannot size '%s' to %llu bytes: %s", x->image, size, strerror(-r));
 		return r == -EFBIG ? -EINVAL : r;
 	}
-	char *ext_opts = xasprintf("hash_seed=%s,root_owner=0:0,nodiscard", x->seed);
+	char *ext_opts = xasprintf("hash_seed=%s,root_owner=0:0", x->seed);
 	const char *const mkfs[] = { "mke2fs", "-q", "-F", "-t", x->fstype, "-I", "256",
 				     "-U", x->uuid, "-E", ext_opts, "-d", x->stage,
 				     x->image, NULL };
@@ -1426,6 +1427,10 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 		tmp.script = xasprintf("%s.debugfs", tmp.stage);
 		r = write_ext(&plan, o, tmp.file, tmp.stage, tmp.script, digest, epoch, why);
 		break;
+	}
+	if (!r && proc_interrupted()) {
+		sbuf_addf(why, "interrupted");
+		r = -EINTR;
 	}
 	if (r)
 		goto out;

@@ -172,7 +172,7 @@ static void test_layout(void)
 	ok(!rootfs_plan_make(&plan, &o, "/bin/busybox", fake_list, &why), "plan made");
 
 	static const char *const dirs[] = { "bin", "sbin", "dev", "sys", "proc", "etc", "lib",
-					    "mnt", "tmp", "root", "usr/bin", "usr/sbin",
+					    "mnt", "tmp", "root", "run", "usr/bin", "usr/sbin",
 					    "etc/init.d", "usr/local/bin" };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		e = rootfs_plan_find(&plan, dirs[i]);
