@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BusyBox: the system's static binary, a binary the user names, or a build
+ * from a source tree/tarball done the tutorial's way and cached.
+ */
+#include "busybox.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "sha256.h"
+
+/* Bump when the build recipe changes: old cache entries are then ignored. */
+#define BUSYBOX_RECIPE "kdebug-busybox-build-v1"
+
+/* ---- ELF ---- */
+
+static int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOEXEC;	/* truncated */
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+int elf_check_static(const char *path, struct sbuf *why)
+{
+	Elf64_Ehdr eh;
+	int fd, r;
+	struct stat st;
+	bool interp = false, needed = false;
+	char interp_name[256] = "";
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (why)
+			sbuf_addf(why, "cannot open '%s': %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		if (why)
+			sbuf_addf(why, "'%s' is not a regular file", path);
+		return -ENOEXEC;
+	}
+	r = pread_full(fd, &eh, sizeof(eh), 0);
+	if (r || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+		close(fd);
+		if (r && r != -ENOEXEC) {
+			if (why)
+				sbuf_addf(why, "cannot read '%s': %s", path, strerror(-r));
+			return r;
+		}
+		if (why)
+			sbuf_addf(why, "'%s' is not an ELF executable", path);
+		return -ENOEXEC;
+	}
+	r = -ENOEXEC;
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		if (why)
+			sbuf_addf(why, "'%s' is a 32-bit ELF file; kdebug needs an x86_64 one", path);
+		goto out;
+	}
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) {
+		if (why)
+			sbuf_addf(why, "'%s' is an ELF file for machine %u, not x86_64",
+				  path, (unsigned)eh.e_machine);
+		goto out;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		if (why)
+			sbuf_addf(why, "'%s' is not an ELF executable (type %u)", path,
+				  (unsigned)eh.e_type);
+		goto out;
+	}
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 4096) {
+		if (why)
+			sbuf_addf(why, "'%s' has no usable ELF program headers", path);
+		goto out;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread_full(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph)))) {
+			if (why)
+				sbuf_addf(why, "'%s' is a truncated ELF file", path);
+			goto out;
+		}
+		if (ph.p_type == PT_INTERP) {
+			size_t n = ph.p_filesz < sizeof(interp_name) - 1 ?
+				   ph.p_filesz : sizeof(interp_name) - 1;
+			interp = true;
+			if (pread_full(fd, interp_name, n, (off_t)ph.p_offset))
+				interp_name[0] = '\0';
+			interp_name[n] = '\0';
+		} else if (ph.p_type == PT_DYNAMIC) {
+			/* Static PIE has PT_DYNAMIC too, but needs no library. */
+			size_t n = ph.p_filesz / sizeof(Elf64_Dyn);
+			if (n > 65536)
+				n = 65536;
+			Elf64_Dyn *dyn = xcalloc(n ? n : 1, sizeof(*dyn));
+			if (!n || pread_full(fd, dyn, n * sizeof(*dyn), (off_t)ph.p_offset))
+				needed = true;	/* unreadable: assume the worst */
+			for (size_t j = 0; j < n && !needed && dyn[j].d_tag != DT_NULL; j++)
+				if (dyn[j].d_tag == DT_NEEDED)
+					needed = true;
+			free(dyn);
+		}
+	}
+	if (interp || needed) {
+		if (why) {
+			sbuf_addf(why, "'%s' is dynamically linked", path);
+			if (interp_name[0])
+				sbuf_addf(why, " (interpreter %s)", interp_name);
+			sbuf_adds(why, "; a root filesystem needs a static busybox: "
+				  "install busybox-static, or pass --busybox SRC-DIR|TARBALL to build one");
+		}
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* ---- tarballs ---- */
+
+static struct archive *tar_reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		abort();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_cpio(a);
+	return a;
+}
+
+bool busybox_is_tarball(const char *path)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	bool ok;
+
+	if (!is_regular(path))
+		return false;
+	a = tar_reader();
+	ok = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK &&
+	     archive_read_next_header(a, &e) == ARCHIVE_OK;
+	archive_read_free(a);
+	return ok;
+}
+
+/* A member name we are willing to create under dest: relative, no "..". */
+static bool safe_member(const char *name)
+{
+	if (!*name || name[0] == '/')
+		return false;
+	for (const char *p = name; *p;) {
+		const char *end = strchrnul(p, '/');
+		if (end - p == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p = *end ? end + 1 : end;
+	}
+	return true;
+}
+
+static int unpack(const char *tarball, const char *dest, struct sbuf *why)
+{
+	struct archive *a = tar_reader(), *w = archive_write_disk_new();
+	struct archive_entry *e;
+	int r = 0, ar;
+
+	if (!w)
+		abort();
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+				       ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	if (archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
+		sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
+		r = -EINVAL;
+		goto out;
+	}
+	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		const char *hl = archive_entry_hardlink(e);
+		if (!name || !safe_member(name) || (hl && !safe_member(hl))) {
+			sbuf_addf(why, "'%s' has an unsafe member '%s'; refusing to unpack it",
+				  tarball, name ? name : "(null)");
+			r = -EINVAL;
+			goto out;
+		}
+		char *full = path_join(dest, name);
+		archive_entry_set_pathname(e, full);
+		free(full);
+		if (hl) {
+			full = path_join(dest, hl);
+			archive_entry_set_hardlink(e, full);
+			free(full);
+		}
+		/* Never restore foreign owners, even as root. */
+		archive_entry_set_uid(e, geteuid());
+		archive_entry_set_gid(e, getegid());
+		if (archive_write_header(w, e) < ARCHIVE_WARN) {
+			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
+			r = -EIO;
+			goto out;
+		}
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		while ((ar = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
+			if (archive_write_data_block(w, buf, len, off) < ARCHIVE_OK) {
+				sbuf_addf(why, "cannot unpack '%s': %s", tarball,
+					  archive_error_string(w));
+				r = -EIO;
+				goto out;
+			}
+		if (ar != ARCHIVE_EOF) {
+			sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
+			r = -EINVAL;
+			goto out;
+		}
+		if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
+			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
+			r = -EIO;
+			goto out;
+		}
+	}
+	if (ar != ARCHIVE_EOF) {
+		sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
+		r = -EINVAL;
+	}
+out:
+	archive_write_free(w);
+	archive_read_free(a);
+	return r;
+}
+
+/* ---- trees ---- */
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int skip_dots(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+}
+
+/*
+ * Identity of a source tree without reading every file: relative names,
+ * types, modes, sizes, mtimes and symlink targets, in sorted order.
+ */
+static int hash_tree(struct sha256 *c, const char *root, const char *rel)
+{
+	char *path = *rel ? path_join(root, rel) : xstrdup(root);
+	struct dirent **list = NULL;
+	struct stat st;
+	int n, r = 0;
+
+	if (lstat(path, &st) < 0) {
+		r = -errno;
+		free(path);
+		return r;
+	}
+	struct sbuf sb = SBUF_INIT;
+	sbuf_addf(&sb, "%s %o %lld %lld.%09ld", rel, (unsigned)st.st_mode,
+		  (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t l = readlink(path, target, sizeof(target) - 1);
+		if (l >= 0)
+			sbuf_addf(&sb, " -> %.*s", (int)l, target);
+	}
+	sha256_update_str(c, sb.buf);
+	sbuf_release(&sb);
+	if (S_ISDIR(st.st_mode)) {
+		n = scandir(path, &list, skip_dots, by_name);
+		if (n < 0)
+			r = -errno;
+		for (int i = 0; i < n; i++) {
+			if (!r) {
+				char *sub = *rel ? path_join(rel, list[i]->d_name)
+						 : xstrdup(list[i]->d_name);
+				r = hash_tree(c, root, sub);
+				free(sub);
+			}
+			free(list[i]);
+		}
+		free(list);
+	}
+	free(path);
+	return r;
+}
+
+static void set_times(const char *path, const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+/* cp -a without owners: files, dirs, symlinks; other types are skipped. */
+static int copy_tree(const char *src, const char *dst)
+{
+	struct stat st;
+	int r = 0;
+
+	if (lstat(src, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **list = NULL;
+		if (mkdir(dst, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		int n = scandir(src, &list, skip_dots, by_name);
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			if (!r) {
+				char *s = path_join(src, list[i]->d_name);
+				char *d = path_join(dst, list[i]->d_name);
+				r = copy_tree(s, d);
+				free(s);
+				free(d);
+			}
+			free(list[i]);
+		}
+		free(list);
+		if (!r && chmod(dst, st.st_mode & 07777) < 0)
+			r = -errno;
+	} else if (S_ISREG(st.st_mode)) {
+		r = copy_file(src, dst, 0600);
+		if (!r && chmod(dst, st.st_mode & 07777) < 0)
+			r = -errno;
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t l = readlink(src, target, sizeof(target) - 1);
+		if (l < 0)
+			return -errno;
+		target[l] = '\0';
+		if (symlink(target, dst) < 0)
+			return -errno;
+	} else {
+		return 0;
+	}
+	if (!r)
+		set_times(dst, &st);
+	return r;
+}
+
+/* ---- running things ---- */
+
+static int wait_child(struct proc *p)
+{
+	int r;
+
+	while ((r = proc_wait(p, -1)) == -EINTR) {
+		proc_terminate(p, 2000);
+		return -EINTR;
+	}
+	return r;
+}
+
+/* Run argv in dir with stdout+stderr appended to logfd; *code = exit status. */
+static int run_logged(const char *const *argv, const char *dir, int logfd, int *code)
+{
+	struct proc p;
+	int r;
+
+	if (proc_interrupted())
+		return -EINTR;
+	proc_init(&p);
+	strvec_pushv(&p.args, argv);
+	/* An outer make's jobserver and flags must not leak into this build. */
+	strvec_pushl(&p.env, "MAKEFLAGS=", "MFLAGS=", "MAKELEVEL=", "LC_ALL=C", NULL);
+	p.dir = dir;
+	p.in = PROC_NULL;
+	p.out = logfd;
+	p.err_to_out = true;
+	r = proc_start(&p);
+	if (!r)
+		r = wait_child(&p);
+	if (!r)
+		*code = proc_exit_code(&p);
+	proc_clear(&p);
+	return r;
+}
+
+int busybox_list_applets(const char *binary, struct sbuf *out, struct sbuf *why)
+{
+	struct proc p;
+	struct sbuf sb = SBUF_INIT;
+	long long deadline = now_ms() + 10000;
+	int r;
+
+	proc_init(&p);
+	strvec_pushl(&p.args, binary, "--list-full", NULL);
+	p.in = PROC_NULL;
+	p.out = PROC_PIPE;
+	p.err = PROC_NULL;
+	r = proc_start(&p);
+	if (r) {
+		sbuf_addf(why, "cannot run '%s': %s", binary, strerror(-r));
+		proc_clear(&p);
+		return r == -ENOENT ? -EINVAL : r;
+	}
+	while (p.out_fd >= 0) {
+		long long left = deadline - now_ms();
+		struct pollfd pfd[2] = {
+			{ .fd = p.out_fd, .events = POLLIN },
+			{ .fd = proc_signal_fd(), .events = POLLIN },
+		};
+		if (left <= 0 || proc_interrupted())
+			break;
+		if (poll(pfd, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			char buf[8192];
+			ssize_t n = read(p.out_fd, buf, sizeof(buf));
+			if (n > 0 && sb.len < (1u << 20))
+				sbuf_add(&sb, buf, (size_t)n);
+			else if (n == 0 || (n < 0 && errno != EINTR)) {
+				close(p.out_fd);
+				p.out_fd = -1;
+			}
+		}
+	}
+	if (p.out_fd >= 0) {
+		proc_terminate(&p, 500);
+		sbuf_addf(why, proc_interrupted() ? "interrupted while running '%s --list-full'"
+			  : "'%s --list-full' did not finish in 10 s; is it BusyBox?", binary);
+		r = proc_interrupted() ? -EINTR : -EINVAL;
+	} else {
+		r = wait_child(&p);
+		if (!r && proc_exit_code(&p) != 0) {
+			sbuf_addf(why, "'%s --list-full' failed (exit %d); is it BusyBox?",
+				  binary, proc_exit_code(&p));
+			r = -EINVAL;
+		} else if (!r && !sb.len) {
+			sbuf_addf(why, "'%s --list-full' listed no applets; is it BusyBox?", binary);
+			r = -EINVAL;
+		}
+	}
+	proc_clear(&p);
+	if (!r) {
+		sbuf_release(out);
+		*out = sb;
+	} else {
+		sbuf_release(&sb);
+	}
+	return r;
+}
+
+/* ---- source build ---- */
+
+static void progress(const struct busybox_opts *o, const char *fmt, ...) PRINTF(2, 3);
+static void progress(const struct busybox_opts *o, const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	if (!o->progress)
+		return;
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	o->progress(o->progress_arg, sb.buf);
+	sbuf_release(&sb);
+}
+
+/* Turn on CONFIG_<name>=y in .config, replacing "# ... is not set" or "=n". */
+static void config_enable(struct sbuf *cfg, const char *name)
+{
+	struct sbuf out = SBUF_INIT;
+	char *on = xasprintf("CONFIG_%s=", name);
+	char *off = xasprintf("# CONFIG_%s is not set", name);
+	bool done = false;
+
+	for (const char *p = sbuf_str(cfg); *p;) {
+		const char *end = strchrnul(p, '\n');
+		size_t len = (size_t)(end - p);
+		if ((len >= strlen(on) && !strncmp(p, on, strlen(on))) ||
+		    (len == strlen(off) && !strncmp(p, off, len))) {
+			if (!done)
+				sbuf_addf(&out, "CONFIG_%s=y\n", name);
+			done = true;
+		} else {
+			sbuf_add(&out, p, len);
+			sbuf_addch(&out, '\n');
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!done)
+		sbuf_addf(&out, "CONFIG_%s=y\n", name);
+	sbuf_release(cfg);
+	*cfg = out;
+	free(on);
+	free(off);
+}
+
+static void cleanup_rm_rf(void *arg)
+{
+	rm_rf(arg);
+}
+
+/*
+ * The line of a build log that says what went wrong: the last compiler
+ * style "error:" line, else the last non-empty line.
+ */
+static char *log_tail(const char *log)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *best = NULL, *last = NULL;
+	size_t best_len = 0, last_len = 0;
+
+	if (read_file(log, &sb) < 0)
+		return xstrdup("");
+	for (const char *p = sbuf_str(&sb); *p;) {
+		const char *end = strchrnul(p, '\n');
+		size_t len = (size_t)(end - p);
+		char *line = xstrndup(p, len);
+		if (len) {
+			last = p;
+			last_len = len;
+			/* gcc: "file.c:1:2: error: ..."; make: "make: *** ... Error 1" */
+			if (strstr(line, "error:") && !str_starts_with(line, "make"))
+				best = p, best_len = len;
+		}
+		free(line);
+		p = *end ? end + 1 : end;
+	}
+	char *r = best ? xstrndup(best, best_len) : last ? xstrndup(last, last_len) : xstrdup("");
+	sbuf_release(&sb);
+	if (strlen(r) > 200)
+		r[200] = '\0';
+	return r;
+}
+
+/* The directory of an unpacked tarball that holds the Makefile. */
+static char *source_top(const char *dir)
+{
+	char *mk = path_join(dir, "Makefile");
+	struct dirent **list = NULL;
+	char *top = NULL;
+	int n;
+
+	if (is_regular(mk)) {
+		free(mk);
+		return xstrdup(dir);
+	}
+	free(mk);
+	n = scandir(dir, &list, skip_dots, by_name);
+	if (n == 1) {
+		char *sub = path_join(dir, list[0]->d_name);
+		mk = path_join(sub, "Makefile");
+		if (is_dir(sub) && is_regular(mk))
+			top = sub;
+		else
+			free(sub);
+		free(mk);
+	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return top;
+}
+
+static int build(const struct busybox_opts *o, const char *spec, bool tarball,
+		 char **binary, bool *built, struct sbuf *why)
+{
+	struct sha256 c;
+	char key[SHA256_HEX_LEN + 1];
+	char *cache = cache_dir(), *bbdir = path_join(cache, "busybox");
+	char *final = NULL, *result = NULL, *lockpath = NULL, *tmp = NULL, *log = NULL;
+	char *src = NULL, *top = NULL, *prefix = NULL, *keep_log = NULL;
+	struct sbuf cfg = SBUF_INIT;
+	int lock = -1, logfd = -1, r, code = 0;
+	long jobs = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (jobs < 1)
+		jobs = 1;
+	sha256_init(&c);
+	sha256_update_str(&c, BUSYBOX_RECIPE);
+	if (tarball) {
+		sha256_update_str(&c, "tarball");
+		r = sha256_update_file(&c, spec);
+	} else {
+		sha256_update_str(&c, "tree");
+		r = hash_tree(&c, spec, "");
+	}
+	if (r) {
+		sbuf_addf(why, "cannot read '%s': %s", spec, strerror(-r));
+		r = -EINVAL;
+		goto out;
+	}
+	sha256_final_hex(&c, key);
+	key[32] = '\0';		/* 128 bits name a cache entry well enough */
+
+	final = xasprintf("%s/%s", bbdir, key);
+	result = xasprintf("%s/install/bin/busybox", final);
+	lockpath = xasprintf("%s/%s.lock", bbdir, key);
+	r = mkdir_p(bbdir, 0755);
+	if (r) {
+		sbuf_addf(why, "cannot create '%s': %s", bbdir, strerror(-r));
+		goto out;
+	}
+	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot lock '%s': %s", lockpath, strerror(-r));
+		goto out;
+	}
+	if (is_executable(result)) {
+		*binary = result;
+		result = NULL;
+		if (built)
+			*built = false;
+		r = 0;
+		goto out;
+	}
+	/* A half-made entry from a crash: start over. */
+	rm_rf(final);
+
+	tmp = xasprintf("%s/%s.tmp.XXXXXX", bbdir, key);
+	if (!mkdtemp(tmp)) {
+		r = -errno;
+		sbuf_addf(why, "cannot create '%s': %s", tmp, strerror(-r));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	cleanup_push(cleanup_rm_rf, tmp);
+	src = path_join(tmp, "src");
+	prefix = path_join(tmp, "install");
+	log = path_join(tmp, "build.log");
+	keep_log = xasprintf("%s/%s.log", bbdir, key);
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot create '%s': %s", log, strerror(-r));
+		goto out;
+	}
+
+	if (tarball) {
+		progress(o, "unpacking '%s'", spec);
+		if (mkdir(src, 0755) < 0) {
+			r = -errno;
+			sbuf_addf(why, "cannot create '%s': %s", src, strerror(-r));
+			goto out;
+		}
+		r = unpack(spec, src, why);
+		if (r)
+			goto out;
+	} else {
+		r = copy_tree(spec, src);
+		if (r) {
+			sbuf_addf(why, "cannot copy '%s' to '%s': %s", spec, src, strerror(-r));
+			goto out;
+		}
+	}
+	top = source_top(src);
+	if (!top) {
+		sbuf_addf(why, "'%s' does not look like a BusyBox source tree (no Makefile)", spec);
+		r = -EINVAL;
+		goto out;
+	}
+	progress(o, "building BusyBox from '%s' (make defconfig, CONFIG_STATIC=y, "
+		 "make -j%ld, make install)", spec, jobs);
+
+	/* The tutorial's steps, in its order. */
+	char jflag[32], prefix_arg[PATH_MAX + 32];
+	snprintf(jflag, sizeof(jflag), "-j%ld", jobs);
+	if ((size_t)snprintf(prefix_arg, sizeof(prefix_arg), "CONFIG_PREFIX=%s", prefix) >=
+	    sizeof(prefix_arg)) {
+		sbuf_addf(why, "path too long: '%s'", prefix);
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	const char *const defconfig[] = { "make", "defconfig", NULL };
+	const char *const all[] = { "make", jflag, NULL };
+	const char *const install[] = { "make", "install", prefix_arg, NULL };
+	const char *const *steps[] = { defconfig, all, install };
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		if (i == 1) {
+			/* menuconfig's "Build static binary" and "Don't use /usr". */
+			char *cfgpath = path_join(top, ".config");
+			r = read_file(cfgpath, &cfg);
+			if (!r) {
+				config_enable(&cfg, "STATIC");
+				config_enable(&cfg, "INSTALL_NO_USR");
+				r = write_file(cfgpath, cfg.buf, cfg.len, 0644);
+			}
+			if (r)
+				sbuf_addf(why, "cannot update '%s' after 'make defconfig': %s",
+					  cfgpath, strerror(-r));
+			free(cfgpath);
+			if (r)
+				goto out;
+		}
+		struct strvec sv = STRVEC_INIT;
+		strvec_pushv(&sv, steps[i]);
+		char *cmd = strvec_join_shell(&sv);
+		strvec_clear(&sv);
+		dprintf(logfd, "$ %s\n", cmd);
+		r = run_logged(steps[i], top, logfd, &code);
+		if (r == -ENOENT) {
+			sbuf_addf(why, "cannot run 'make': not found; install make and gcc "
+				  "(Debian: build-essential) to build BusyBox");
+		} else if (r == -EINTR) {
+			sbuf_addf(why, "interrupted while running '%s'", cmd);
+		} else if (r) {
+			sbuf_addf(why, "cannot run '%s': %s", cmd, strerror(-r));
+		} else if (code) {
+			char *tail = log_tail(log);
+			sbuf_addf(why, "building BusyBox failed: '%s' exited with status %d: %s "
+				  "(full log: %s)", cmd, code, tail, keep_log);
+			free(tail);
+			r = -EIO;
+		}
+		free(cmd);
+		if (r)
+			goto out;
+	}
+
+	char *inst = path_join(prefix, "bin/busybox");
+	struct sbuf ewhy = SBUF_INIT;
+	r = elf_check_static(inst, &ewhy);
+	if (r)
+		sbuf_addf(why, "building BusyBox from '%s' did not give a static binary: %s "
+			  "(full log: %s)", spec, ewhy.buf, keep_log);
+	sbuf_release(&ewhy);
+	free(inst);
+	if (r) {
+		r = -EIO;
+		goto out;
+	}
+	/* Keep the installed tree and the log; the build tree can go. */
+	rm_rf(src);
+	close(logfd);
+	logfd = -1;
+	if (rename(tmp, final) < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot rename '%s' to '%s': %s", tmp, final, strerror(-r));
+		goto out;
+	}
+	unlink(keep_log);
+	cleanup_pop(cleanup_rm_rf, tmp);
+	free(tmp);
+	tmp = NULL;
+	*binary = result;
+	result = NULL;
+	if (built)
+		*built = true;
+	r = 0;
+out:
+	if (logfd >= 0)
+		close(logfd);
+	if (tmp) {
+		if (r && log)
+			rename(log, keep_log);	/* the log outlives a failure */
+		rm_rf(tmp);
+		cleanup_pop(cleanup_rm_rf, tmp);
+		free(tmp);
+	}
+	if (lock >= 0)
+		close(lock);
+	sbuf_release(&cfg);
+	free(cache);
+	free(bbdir);
+	free(final);
+	free(result);
+	free(lockpath);
+	free(log);
+	free(keep_log);
+	free(src);
+	free(top);
+	free(prefix);
+	return r;
+}
+
+int busybox_resolve(const struct busybox_opts *o, char **binary, bool *built,
+		    struct sbuf *why)
+{
+	const char *spec = o->spec ? o->spec : BUSYBOX_SYSTEM;
+	struct stat st;
+	int r;
+
+	if (built)
+		*built = false;
+	if (stat(spec, &st) < 0) {
+		r = -errno;
+		if (!o->spec)
+			sbuf_addf(why, "no BusyBox at '%s'; install busybox-static, or pass "
+				  "--busybox FILE|SRC-DIR|TARBALL", spec);
+		else
+			sbuf_addf(why, "cannot use --busybox '%s': %s", spec, strerror(-r));
+		return -EINVAL;
+	}
+	char *abs = abspath(spec);
+	if (S_ISDIR(st.st_mode)) {
+		r = build(o, abs, false, binary, built, why);
+		free(abs);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sbuf_addf(why, "'%s' is neither a BusyBox binary, a source directory nor a tarball",
+			  spec);
+		free(abs);
+		return -EINVAL;
+	}
+	/* ELF magic decides binary versus tarball. */
+	char magic[4] = "";
+	int fd = open(abs, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic))
+			memset(magic, 0, sizeof(magic));
+		close(fd);
+	}
+	if (memcmp(magic, ELFMAG, SELFMAG) && busybox_is_tarball(abs)) {
+		r = build(o, abs, true, binary, built, why);
+		free(abs);
+		return r;
+	}
+	struct sbuf ewhy = SBUF_INIT;
+	r = elf_check_static(spec, &ewhy);
+	if (r == -ENOEXEC && memcmp(magic, ELFMAG, SELFMAG))
+		sbuf_addf(why, "'%s' is neither an x86_64 ELF executable nor a source tarball",
+			  spec);
+	else if (r)
+		sbuf_adds(why, ewhy.buf);
+	sbuf_release(&ewhy);
+	if (r) {
+		free(abs);
+		return -EINVAL;
+	}
+	*binary = abs;
+	return 0;
+}
