@@ -17,6 +17,15 @@ Q = @
 quiet = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
+# Rebuild everything when the flags change (e.g. SANITIZE=... after a plain build).
+FLAGS_NOW := $(CC) $(CFLAGS) $(KD_CFLAGS) $(LDFLAGS)
+FLAGS_OLD := $(file <.build-flags)
+ifneq ($(FLAGS_NOW),$(FLAGS_OLD))
+$(file >.build-flags,$(FLAGS_NOW))
+endif
+
+.build-flags: ;
+
 LIB_SRC  = $(sort $(wildcard lib/*.c))
 CMD_SRC  = $(sort $(wildcard src/*.c))
 UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
@@ -32,10 +41,10 @@ lib/libkdebug.a: $(LIB_OBJ)
 kdebug: $(CMD_OBJ) lib/libkdebug.a
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libkdebug.a $(LIBS)
 
-%.o: %.c
+%.o: %.c .build-flags
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) $(KD_CFLAGS) -MMD -MP -c -o $@ $<
 
-t/unit/%.t: t/unit/%.o lib/libkdebug.a
+t/unit/%.t: t/unit/%.o lib/libkdebug.a .build-flags
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $< lib/libkdebug.a $(LIBS)
 
 t/unit/%.o: KD_CFLAGS += -It/unit
@@ -54,7 +63,7 @@ install: kdebug
 	install -m 644 configs/*.config $(DESTDIR)$(PREFIX)/share/kdebug/configs/
 
 clean:
-	$(RM) kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
+	$(RM) .build-flags kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
 .PHONY: all unit check install clean
 .SECONDARY:

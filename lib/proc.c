@@ -236,6 +236,9 @@ child(const struct proc *p, const char *path, char **env, int fds[3],
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 			goto fail;
+	for (size_t i = 0; i < p->n_keep_fds; i++)
+		if (fcntl(p->keep_fds[i], F_SETFD, 0) < 0)
+			goto fail;
 	if (p->umask >= 0)
 		umask((mode_t)p->umask);
 	if (p->dir && chdir(p->dir) < 0)

@@ -31,6 +31,8 @@ struct proc {
 	bool new_pgrp;		/* own process group: terminal ^C does not reach it */
 	int death_signal;	/* PR_SET_PDEATHSIG; 0 means SIGKILL */
 	int umask;		/* applied in the child when >= 0 (default -1) */
+	int keep_fds[8];	/* inherited by the child under the same number */
+	size_t n_keep_fds;
 	/* Filled by proc_start(). */
 	pid_t pid;
 	int pidfd;		/* -1 when the kernel has no pidfd_open */

@@ -178,14 +178,17 @@ void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv)
 	strvec_pushl(argv, "-serial", "chardev:con", NULL);
 	if (o->console == CONSOLE_TERMINAL)
 		strvec_pushl(argv, "-mon", "chardev=con,mode=readline", NULL);
-	if (o->qmp_socket) {
-		strvec_push(argv, "-qmp");
-		strvec_pushf(argv, "unix:%s,server=on,wait=off", o->qmp_socket);
+	/* Sockets kdebug already listens on (see sock.h); QEMU inherits them. */
+	if (o->qmp_fd >= 0) {
+		strvec_push(argv, "-chardev");
+		strvec_pushf(argv, "socket,id=qmp,fd=%d,server=on,wait=off", o->qmp_fd);
+		strvec_pushl(argv, "-mon", "chardev=qmp,mode=control", NULL);
 	}
-	if (o->gdb_port) {
-		/* Loopback only: QEMU's -s would listen on every interface. */
-		strvec_push(argv, "-gdb");
-		strvec_pushf(argv, "tcp:127.0.0.1:%d", o->gdb_port);
+	if (o->gdb_fd >= 0) {
+		/* Bound to 127.0.0.1 by kdebug: QEMU's -s would listen everywhere. */
+		strvec_push(argv, "-chardev");
+		strvec_pushf(argv, "socket,id=gdb,fd=%d,server=on,wait=off", o->gdb_fd);
+		strvec_pushl(argv, "-gdb", "chardev:gdb", NULL);
 	}
 	if (o->wait_gdb)
 		strvec_push(argv, "-S");

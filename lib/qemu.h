@@ -46,9 +46,9 @@ struct qemu_opts {
 	const char *disk;	/* raw image on the first IDE disk (-hda), or NULL */
 	unsigned long memory_mb;
 	unsigned long smp;
-	int gdb_port;		/* 0: no gdbstub */
+	int gdb_fd;		/* listening socket for the gdbstub, -1: none */
 	bool wait_gdb;		/* -S */
-	const char *qmp_socket;
+	int qmp_fd;		/* listening unix socket for QMP, -1: none */
 	const char *console_log;
 	enum qemu_console console;
 	const struct strvec *net_args;	/* -netdev/-device pairs, may be NULL */

@@ -1,10 +1,160 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * kdebug gdb: the tutorial's
+ *   gdb vmlinux; (gdb) target remote 127.0.0.1:1234; (gdb) b ip_rcv
+ * against a running VM, with symbols, the kernel's gdb scripts and
+ * hardware breakpoints set up.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "gdb.h"
+#include "instance.h"
+#include "proc.h"
 #include "util.h"
+
+static const char gdb_help[] =
+"usage: kdebug gdb [NAME | --port PORT] [options]\n"
+"\n"
+"Start gdb attached to a VM's gdbstub (127.0.0.1).  Without NAME, the only\n"
+"running VM.\n"
+"\n"
+"  -p, --port PORT       attach to 127.0.0.1:PORT instead of a named VM\n"
+"      --vmlinux FILE    symbols (default: the VM's vmlinux when known)\n"
+"  -b, --break LOC       hardware breakpoint on SYM or *ADDR (repeatable)\n"
+"      --batch 'CMD;...' run these gdb commands without a prompt, then exit\n";
 
 int cmd_gdb(int argc, char **argv)
 {
-	error("'gdb' is not implemented yet");
-	return EXIT_FAIL;
-}
+	static const struct option longopts[] = {
+		{ "port",    required_argument, NULL, 'p' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "break",   required_argument, NULL, 'b' },
+		{ "batch",   required_argument, NULL, 'B' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct strvec breaks = STRVEC_INIT, gargv = STRVEC_INIT;
+	struct sbuf cmds = SBUF_INIT;
+	struct instance in = { .lock_fd = -1 };
+	const char *vmlinux = NULL, *batch = NULL, *name = NULL;
+	unsigned long port = 0;
+	char *cmdfile = NULL;
+	int c, r, ret = EXIT_FAIL;
+	bool have_instance = false;
 
+	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_uint(optarg, 65535, &port) || !port) {
+				ret = usage_error("gdb", "invalid port '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'V': vmlinux = optarg; break;
+		case 'b': strvec_push(&breaks, optarg); break;
+		case 'B': batch = optarg; break;
+		case 'h': ret = print_help(gdb_help); goto out;
+		default: ret = usage_error("gdb", "unknown option"); goto out;
+		}
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind < argc) {
+		ret = usage_error("gdb", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (name && port) {
+		ret = usage_error("gdb", "give a VM name or --port, not both");
+		goto out;
+	}
+	if (vmlinux && !is_regular(vmlinux)) {
+		error("cannot open vmlinux '%s': %s", vmlinux, strerror(ENOENT));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (!port) {
+		r = instance_resolve(name, &in);
+		if (r == -ENOENT && name) {
+			error("no running VM named '%s'; see 'kdebug ps'", name);
+			ret = EXIT_USAGE;
+			goto out;
+		} else if (r == -ENOENT) {
+			error("no VM is running; start one with 'kdebug run --gdb'");
+			ret = EXIT_USAGE;
+			goto out;
+		} else if (r == -E2BIG) {
+			error("several VMs are running; name one (see 'kdebug ps')");
+			ret = EXIT_USAGE;
+			goto out;
+		} else if (r) {
+			error("cannot read VM '%s': %s", name ? name : "", strerror(-r));
+			goto out;
+		}
+		have_instance = true;
+		if (!in.gdb_port) {
+			error("VM %s has no gdbstub; start one with 'kdebug gdbserver %s'", in.name, in.name);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		port = (unsigned long)in.gdb_port;
+		if (!vmlinux)
+			vmlinux = in.vmlinux;
+	}
+
+	char *gdb_py = NULL, *build_dir = NULL;
+	if (vmlinux) {
+		build_dir = path_dirname(vmlinux);
+		gdb_py = path_join(build_dir, "vmlinux-gdb.py");
+		if (!is_regular(gdb_py)) {
+			free(gdb_py);
+			gdb_py = NULL;
+		}
+	}
+	struct gdb_opts go = {
+		.vmlinux = vmlinux,
+		.build_dir = build_dir,
+		.gdb_py = gdb_py,
+		.port = (int)port,
+		.breaks = &breaks,
+	};
+	gdb_write_commands(&go, &cmds);
+	free(gdb_py);
+	free(build_dir);
+
+	if (have_instance) {
+		cmdfile = instance_path(&in, "gdb.cmd");
+		r = write_file_atomic(cmdfile, cmds.buf, cmds.len, 0600);
+	} else {
+		/* No instance directory to hold it: an anonymous file gdb inherits. */
+		int fd = memfd_create("kdebug-gdb.cmd", 0);
+		r = fd < 0 ? -errno : 0;
+		if (!r && write(fd, cmds.buf, cmds.len) != (ssize_t)cmds.len)
+			r = -EIO;
+		cmdfile = xasprintf("/proc/self/fd/%d", fd);
+	}
+	if (r) {
+		error("cannot write the gdb command file: %s", strerror(-r));
+		goto out;
+	}
+	if (!find_in_path("gdb")) {
+		error("gdb not found in PATH; install the Debian package gdb");
+		goto out;
+	}
+	gdb_build_argv(cmdfile, batch, &gargv);
+	r = proc_exec((const char *const *)gargv.v);
+	error("cannot run gdb: %s", strerror(-r));
+out:
+	instance_free(&in);
+	strvec_clear(&breaks);
+	strvec_clear(&gargv);
+	sbuf_release(&cmds);
+	free(cmdfile);
+	return ret;
+}

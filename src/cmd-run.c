@@ -1,10 +1,666 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * kdebug run: boot a kernel in QEMU, the tutorial's
+ *   qemu-system-x86_64 -kernel bzImage -append 'root=/dev/sda' -hda rootfs.img
+ * with a loopback-only gdbstub, a registered instance (QMP socket, console
+ * log) and, with --exec, a command run in the guest whose status becomes
+ * kdebug's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "guest.h"
+#include "instance.h"
+#include "proc.h"
+#include "qemu.h"
+#include "rootfs.h"
+#include "sock.h"
 #include "util.h"
+
+static const char run_help[] =
+"usage: kdebug run [options]\n"
+"\n"
+"Boot a kernel in QEMU with the serial console on the terminal.\n"
+"\n"
+"  -k, --kernel FILE       bzImage to boot (required for now)\n"
+"  -r, --rootfs FILE       initramfs (cpio, any compression) or ext2/3/4 image;\n"
+"                          default: kdebug's cached BusyBox initramfs\n"
+"      --initrd FILE       an extra initramfs (e.g. a distro one with disk drivers);\n"
+"                          with an initramfs rootfs it is appended to it\n"
+"  -a, --append ARGS       extra kernel command line (after console=ttyS0 nokaslr)\n"
+"      --kaslr             keep KASLR (kdebug adds nokaslr by default)\n"
+"  -m, --memory MB         guest memory (default 512)\n"
+"      --smp N             virtual CPUs (default 1)\n"
+"      --machine TYPE      QEMU machine (default pc)\n"
+"      --accel auto|kvm|tcg  accelerator (default auto: KVM when usable)\n"
+"  -g, --gdb[=PORT]        gdbstub on 127.0.0.1:PORT (default 1234, or the next free)\n"
+"  -S, --wait-gdb          halt the CPU before the first instruction until gdb continues\n"
+"  -e, --exec CMD          run CMD in the guest, print its output, power off and\n"
+"                          exit with its status\n"
+"  -t, --timeout SECS      kill the VM after SECS seconds (default: none)\n"
+"  -n, --name NAME         instance name (default k1, k2, ...)\n"
+"      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
+"\n"
+"On a terminal the console is interactive: Ctrl-A x quits QEMU, Ctrl-A c\n"
+"switches between the console and the QEMU monitor, Ctrl-A h lists the keys.\n"
+"Otherwise the console goes to the instance's console.log (see 'kdebug ps').\n";
+
+struct run_opts {
+	const char *kernel, *rootfs, *initrd, *append, *name, *exec, *machine;
+	enum accel accel;
+	unsigned long memory_mb, smp, timeout;
+	int gdb_port;		/* -1: --gdb without port; 0: none */
+	bool wait_gdb, kaslr;
+	struct strvec qemu_args;
+};
+
+enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR };
+
+static const struct option run_longopts[] = {
+	{ "kernel",   required_argument, NULL, 'k' },
+	{ "rootfs",   required_argument, NULL, 'r' },
+	{ "initrd",   required_argument, NULL, OPT_INITRD },
+	{ "append",   required_argument, NULL, 'a' },
+	{ "kaslr",    no_argument,       NULL, OPT_KASLR },
+	{ "memory",   required_argument, NULL, 'm' },
+	{ "smp",      required_argument, NULL, OPT_SMP },
+	{ "machine",  required_argument, NULL, OPT_MACHINE },
+	{ "accel",    required_argument, NULL, OPT_ACCEL },
+	{ "gdb",      optional_argument, NULL, 'g' },
+	{ "wait-gdb", no_argument,       NULL, 'S' },
+	{ "exec",     required_argument, NULL, 'e' },
+	{ "timeout",  required_argument, NULL, 't' },
+	{ "name",     required_argument, NULL, 'n' },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "help",     no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	int c;
+	unsigned long v;
+
+	memset(o, 0, sizeof(*o));
+	strvec_init(&o->qemu_args);
+	o->accel = ACCEL_AUTO;
+	o->memory_mb = 512;
+	o->smp = 1;
+	while ((c = getopt_long(argc, argv, "k:r:a:m:g::Se:t:n:h", run_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->kernel = optarg; break;
+		case 'r': o->rootfs = optarg; break;
+		case OPT_INITRD: o->initrd = optarg; break;
+		case 'a': o->append = optarg; break;
+		case OPT_KASLR: o->kaslr = true; break;
+		case 'm':
+			if (parse_uint(optarg, 1UL << 22, &o->memory_mb) || o->memory_mb < 16)
+				return usage_error("run", "invalid --memory '%s' (megabytes, at least 16)", optarg);
+			break;
+		case OPT_SMP:
+			if (parse_uint(optarg, 255, &o->smp) || !o->smp)
+				return usage_error("run", "invalid --smp '%s' (1 to 255)", optarg);
+			break;
+		case OPT_MACHINE: o->machine = optarg; break;
+		case OPT_ACCEL:
+			if (accel_parse(optarg, &o->accel))
+				return usage_error("run", "invalid --accel '%s' (auto, kvm or tcg)", optarg);
+			break;
+		case 'g':
+			if (!optarg) {
+				o->gdb_port = -1;
+			} else if (parse_uint(optarg, 65535, &v) || !v) {
+				return usage_error("run", "invalid gdb port '%s' (1 to 65535)", optarg);
+			} else {
+				o->gdb_port = (int)v;
+			}
+			break;
+		case 'S': o->wait_gdb = true; break;
+		case 'e': o->exec = optarg; break;
+		case 't':
+			if (parse_uint(optarg, 1UL << 30, &o->timeout) || !o->timeout)
+				return usage_error("run", "invalid --timeout '%s' (seconds, at least 1)", optarg);
+			break;
+		case 'n':
+			if (!instance_name_valid(optarg))
+				return usage_error("run", "invalid name '%s' (letters, digits, '_', '.', '-'; at most 32)", optarg);
+			o->name = optarg;
+			break;
+		case OPT_QEMU_ARG: strvec_push(&o->qemu_args, optarg); break;
+		case 'h': return print_help(run_help) - 1;
+		default: return usage_error("run", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (o->wait_gdb && !o->gdb_port)
+		o->gdb_port = -1;	/* --wait-gdb implies --gdb */
+	return 0;
+}
+
+enum rootfs_kind { RK_NONE, RK_INITRAMFS, RK_DISK };
+
+/* Initramfs (cpio, possibly compressed) or an ext2/3/4 image? */
+static int classify_rootfs(const char *path, enum rootfs_kind *kind)
+{
+	unsigned char b[1082];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n >= 6 && (!memcmp(b, "070701", 6) || !memcmp(b, "070702", 6) ||
+		       (b[0] == 0x1f && b[1] == 0x8b) ||			/* gzip */
+		       !memcmp(b, "\x28\xb5\x2f\xfd", 4) ||		/* zstd */
+		       !memcmp(b, "\xfd" "7zXZ", 5) ||			/* xz */
+		       !memcmp(b, "\x02\x21\x4c\x18", 4) ||		/* lz4 */
+		       !memcmp(b, "BZh", 3) || (b[0] == 0x5d && b[1] == 0))) {	/* bzip2, lzma */
+		*kind = RK_INITRAMFS;
+		return 0;
+	}
+	if (n == (ssize_t)sizeof(b) && b[1080] == 0x53 && b[1081] == 0xef) {	/* ext magic */
+		*kind = RK_DISK;
+		return 0;
+	}
+	return -EMEDIUMTYPE;
+}
+
+static int concat_files(const char *a, const char *b, const char *out)
+{
+	struct sbuf sa = SBUF_INIT, sb = SBUF_INIT;
+	int r = read_file(a, &sa);
+
+	if (!r)
+		r = read_file(b, &sb);
+	if (!r) {
+		/* Each archive starts 4-byte aligned for the kernel's unpacker. */
+		while (sa.len % 4)
+			sbuf_addch(&sa, '\0');
+		sbuf_add(&sa, sb.buf, sb.len);
+		r = write_file(out, sa.buf, sa.len, 0600);
+	}
+	sbuf_release(&sa);
+	sbuf_release(&sb);
+	return r;
+}
+
+/* Last lines of a console log, for errors. */
+#define TAIL_LINES 25
+struct tail {
+	char *lines[TAIL_LINES];
+	size_t next;
+};
+
+static void tail_add(struct tail *t, const char *line)
+{
+	free(t->lines[t->next]);
+	t->lines[t->next] = xstrdup(line);
+	t->next = (t->next + 1) % TAIL_LINES;
+}
+
+static void tail_print(struct tail *t, FILE *f)
+{
+	for (size_t i = 0; i < TAIL_LINES; i++) {
+		char *l = t->lines[(t->next + i) % TAIL_LINES];
+		if (l)
+			fprintf(f, "  | %s\n", l);
+	}
+}
+
+static void tail_free(struct tail *t)
+{
+	for (size_t i = 0; i < TAIL_LINES; i++)
+		free(t->lines[i]);
+}
+
+/* Print the last lines of qemu.log (QEMU's own errors). */
+static void report_qemu_log(const char *path)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	if (read_file(path, &sb) == 0 && sb.len) {
+		sbuf_rtrim(&sb);
+		const char *last = strrchr(sb.buf, '\n');
+		error("qemu failed: %s", last ? last + 1 : sb.buf);
+		if (verbosity > 0)
+			fprintf(stderr, "%s\n", sb.buf);
+	}
+	sbuf_release(&sb);
+}
+
+struct console_state {
+	const char *nonce;	/* NULL unless --exec */
+	const char *payload;
+	int qemu_in;
+	bool ready, started, done, panic;
+	int status;
+	size_t nlines;
+	struct sbuf partial;
+	struct tail tail;
+};
+
+static void console_line(struct console_state *cs, char *line)
+{
+	int status = 0;
+	size_t pre = 0;
+	size_t len = strlen(line);
+
+	while (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (verbosity > 0)
+		fprintf(stderr, "%s\n", line);
+	tail_add(&cs->tail, line);
+	cs->nlines++;
+	switch (guest_scan_line(line, cs->nonce, &status, &pre)) {
+	case GUEST_READY:
+		if (!cs->ready && cs->qemu_in >= 0) {
+			cs->ready = true;
+			size_t n = strlen(cs->payload);
+			/* Small: fits the pipe buffer in one write. */
+			if (write(cs->qemu_in, cs->payload, n) != (ssize_t)n)
+				cs->done = true;
+		}
+		break;
+	case GUEST_START:
+		cs->started = true;
+		break;
+	case GUEST_EXIT:
+		if (cs->started) {
+			if (pre)
+				printf("%.*s\n", (int)pre, line);
+			cs->status = status;
+			cs->done = true;
+		}
+		break;
+	case GUEST_PANIC:
+		cs->panic = true;
+		/* fall through */
+	case GUEST_LINE:
+		if (cs->started && !cs->done)
+			printf("%s\n", line);
+		break;
+	}
+	if (cs->started)
+		fflush(stdout);
+}
+
+static void console_feed(struct console_state *cs, const char *buf, size_t n)
+{
+	sbuf_add(&cs->partial, buf, n);
+	char *start = cs->partial.buf, *nl;
+	while ((nl = memchr(start, '\n', cs->partial.len - (size_t)(start - cs->partial.buf)))) {
+		*nl = '\0';
+		console_line(cs, start);
+		start = nl + 1;
+	}
+	size_t rest = cs->partial.len - (size_t)(start - cs->partial.buf);
+	memmove(cs->partial.buf, start, rest);
+	cs->partial.len = rest;
+	cs->partial.buf[rest] = '\0';
+}
+
+static void cleanup_instance(void *arg)
+{
+	instance_remove(arg);
+}
+
+/* Does the console log show a kernel panic? */
+static bool log_has_panic(const char *log)
+{
+	struct sbuf sb = SBUF_INIT;
+	bool r = read_file(log, &sb) == 0 && strstr(sbuf_str(&sb), "Kernel panic - not syncing");
+	sbuf_release(&sb);
+	return r;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	error("'run' is not implemented yet");
-	return EXIT_FAIL;
-}
+	struct run_opts o;
+	struct instance in = { .lock_fd = -1 };
+	struct proc qemu;
+	struct strvec qargv = STRVEC_INIT;
+	struct sbuf probe_buf = SBUF_INIT, why = SBUF_INIT;
+	struct accel_probe probe;
+	enum accel accel;
+	enum rootfs_kind kind = RK_NONE;
+	char *rootfs = NULL, *initrd = NULL, *append = NULL, *nonce = NULL, *payload = NULL;
+	char *qmp_path = NULL, *log_path = NULL, *qlog_path = NULL, *kernel = NULL;
+	struct console_state cs = { .qemu_in = -1 };
+	int r, ret = EXIT_FAIL, qlog = -1, gdb_fd = -1, qmp_fd = -1;
+	bool interactive;
 
+	r = parse_run_opts(argc, argv, &o);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+
+	/* Validate everything before anything is created. */
+	if (!o.kernel) {
+		ret = usage_error("run", "no kernel given; pass --kernel BZIMAGE");
+		goto out;
+	}
+	r = bzimage_check(o.kernel);
+	if (r == -ENOEXEC) {
+		error("'%s' is not a bzImage (no x86 boot header); pass arch/x86/boot/bzImage, not vmlinux", o.kernel);
+		ret = EXIT_USAGE;
+		goto out;
+	} else if (r) {
+		error("cannot open kernel '%s': %s", o.kernel, strerror(-r));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	kernel = abspath(o.kernel);
+	if (o.initrd && !is_regular(o.initrd)) {
+		error("cannot open initrd '%s': %s", o.initrd, strerror(path_exists(o.initrd) ? EISDIR : ENOENT));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o.rootfs) {
+		if (is_dir(o.rootfs)) {
+			error("'%s' is a directory; boot directories with --root nfs:DIR or --root 9p:DIR", o.rootfs);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		r = classify_rootfs(o.rootfs, &kind);
+		if (r == -EMEDIUMTYPE) {
+			error("'%s' is neither an initramfs (cpio) nor an ext2/3/4 image; make one with 'kdebug rootfs'", o.rootfs);
+			ret = EXIT_USAGE;
+			goto out;
+		} else if (r) {
+			error("cannot open rootfs '%s': %s", o.rootfs, strerror(-r));
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		rootfs = abspath(o.rootfs);
+	}
+	if (!find_in_path("qemu-system-x86_64")) {
+		error("qemu-system-x86_64 not found in PATH; install the Debian package qemu-system-x86");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	/* The gdb port is ours from here on: QEMU inherits the listening socket. */
+	r = 0;
+	if (o.gdb_port > 0) {
+		r = sock_listen_loopback(o.gdb_port, &gdb_fd);
+		if (r == -EADDRINUSE) {
+			error("port %d on 127.0.0.1 is in use; pick another with --gdb=PORT or omit the port", o.gdb_port);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	} else if (o.gdb_port < 0) {
+		r = sock_listen_loopback_from(1234, 1000, &o.gdb_port, &gdb_fd);
+	}
+	if (r) {
+		error("cannot listen on 127.0.0.1 for the gdbstub: %s", strerror(-r));
+		goto out;
+	}
+	accel_probe_host(&probe, &probe_buf);
+	r = accel_choose(o.accel, &probe, &accel, &why);
+	if (r) {
+		error("%s", why.buf);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (why.len)
+		note("%s", why.buf);
+	sbuf_reset(&why);
+
+	if (!rootfs) {
+		r = rootfs_default_initramfs(&rootfs, &why);
+		if (r) {
+			error("cannot build the default initramfs: %s", why.len ? why.buf : strerror(-r));
+			goto out;
+		}
+		kind = RK_INITRAMFS;
+	}
+
+	r = instance_create(o.name, &in);
+	if (r == -EEXIST) {
+		error("a VM named '%s' is already running; stop it with 'kdebug stop %s' or pick another --name", o.name, o.name);
+		ret = EXIT_USAGE;
+		goto out;
+	} else if (r) {
+		error("cannot create the instance directory: %s", strerror(-r));
+		goto out;
+	}
+	cleanup_push(cleanup_instance, &in);
+
+	qmp_path = instance_path(&in, "qmp.sock");
+	log_path = instance_path(&in, "console.log");
+	qlog_path = instance_path(&in, "qemu.log");
+	r = sock_listen_unix(qmp_path, &qmp_fd);
+	if (r == -ENAMETOOLONG) {
+		error("instance path '%s' is too long for a unix socket; set XDG_RUNTIME_DIR to a shorter directory", qmp_path);
+		goto out;
+	} else if (r) {
+		error("cannot create '%s': %s", qmp_path, strerror(-r));
+		goto out;
+	}
+
+	if (kind == RK_INITRAMFS && o.initrd) {
+		initrd = instance_path(&in, "initrd.img");
+		r = concat_files(rootfs, o.initrd, initrd);
+		if (r) {
+			error("cannot write '%s': %s", initrd, strerror(-r));
+			goto out;
+		}
+	} else if (kind == RK_INITRAMFS) {
+		initrd = xstrdup(rootfs);
+	} else if (o.initrd) {
+		initrd = abspath(o.initrd);
+	}
+
+	interactive = !o.exec && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (o.exec) {
+		nonce = guest_exec_nonce();
+		payload = guest_exec_payload(o.exec);
+	}
+	struct cmdline_opts co = {
+		.user = o.append,
+		.root = kind == RK_DISK ? "/dev/sda" : NULL,
+		.exec_nonce = nonce,
+		.quiet = o.exec && verbosity <= 0,
+		.panic_reboot = !o.gdb_port,
+		.kaslr = o.kaslr,
+	};
+	append = kernel_cmdline(&co);
+
+	struct qemu_opts qo = {
+		.machine = o.machine,
+		.accel = accel,
+		.kernel = kernel,
+		.initrd = initrd,
+		.append = append,
+		.disk = kind == RK_DISK ? rootfs : NULL,
+		.memory_mb = o.memory_mb,
+		.smp = o.smp,
+		.gdb_fd = gdb_fd,
+		.wait_gdb = o.wait_gdb,
+		.qmp_fd = qmp_fd,
+		.console_log = log_path,
+		.console = interactive ? CONSOLE_TERMINAL : CONSOLE_PIPE,
+		.extra = &o.qemu_args,
+	};
+	qemu_build_argv(&qo, &qargv);
+
+	qlog = open(qlog_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (qlog < 0) {
+		error("cannot create '%s': %s", qlog_path, strerror(errno));
+		goto out;
+	}
+	/* The command line, for the curious and for bug reports. */
+	char *cmdline = strvec_join_shell(&qargv);
+	dprintf(qlog, "# %s\n", cmdline);
+	if (verbosity > 0)
+		fprintf(stderr, "+ %s\n", cmdline);
+	free(cmdline);
+
+	proc_init(&qemu);
+	strvec_pushv(&qemu.args, (const char *const *)qargv.v);
+	qemu.err = qlog;
+	qemu.umask = 077;
+	if (qmp_fd >= 0)
+		qemu.keep_fds[qemu.n_keep_fds++] = qmp_fd;
+	if (gdb_fd >= 0)
+		qemu.keep_fds[qemu.n_keep_fds++] = gdb_fd;
+	if (!interactive) {
+		qemu.in = PROC_PIPE;
+		qemu.out = PROC_PIPE;
+		qemu.new_pgrp = true;	/* ^C reaches kdebug, which stops QEMU */
+	}
+	r = proc_start(&qemu);
+	if (r) {
+		error("cannot start qemu-system-x86_64: %s", strerror(-r));
+		proc_clear(&qemu);
+		goto out;
+	}
+
+	/* QEMU has its copies of the listening sockets now. */
+	close(gdb_fd);
+	close(qmp_fd);
+	gdb_fd = qmp_fd = -1;
+	in.qemu_pid = qemu.pid;
+	in.gdb_port = o.gdb_port;
+	in.started = (long long)time(NULL);
+	in.kernel = xstrdup(kernel);
+	in.rootfs = xstrdup(rootfs);
+	in.accel = xstrdup(accel_name(accel));
+	r = instance_save(&in);
+	if (r)
+		warning("cannot write the instance metadata: %s", strerror(-r));
+
+	if (o.gdb_port)
+		note("VM %s: gdbstub on 127.0.0.1:%d%s; attach with 'kdebug gdb %s'", in.name,
+		     o.gdb_port, o.wait_gdb ? " (halted until gdb continues)" : "", in.name);
+	else if (!interactive && !o.exec)
+		note("VM %s running; console in %s", in.name, log_path);
+	if (interactive)
+		note("VM %s: Ctrl-A x quits, Ctrl-A c toggles the QEMU monitor", in.name);
+
+	long long deadline = o.timeout ? now_ms() + (long long)o.timeout * 1000 : -1;
+	bool timed_out = false;
+	cs.nonce = nonce;
+	cs.payload = payload;
+	cs.qemu_in = qemu.in_fd;
+	sbuf_init(&cs.partial);
+
+	/* Main loop: console output, QEMU's exit, signals, the deadline. */
+	long long done_at = -1;
+	while (proc_running(&qemu)) {
+		struct pollfd pfd[3] = {
+			{ .fd = qemu.out_fd, .events = POLLIN },
+			{ .fd = proc_poll_fd(&qemu), .events = POLLIN },
+			{ .fd = proc_signal_fd(), .events = POLLIN },
+		};
+		int wait = 200;
+		if (deadline >= 0 && deadline - now_ms() < wait)
+			wait = deadline - now_ms() > 0 ? (int)(deadline - now_ms()) : 0;
+		poll(pfd, 3, wait);
+		if (proc_interrupted())
+			break;
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t n = read(qemu.out_fd, buf, sizeof(buf));
+			if (n > 0)
+				console_feed(&cs, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR) {
+				close(qemu.out_fd);
+				qemu.out_fd = -1;
+			}
+		}
+		if (cs.done && done_at < 0)
+			done_at = now_ms();
+		/* The guest reboots after the command; don't wait forever for it. */
+		if (done_at >= 0 && now_ms() - done_at > 5000)
+			break;
+		if (deadline >= 0 && now_ms() >= deadline) {
+			timed_out = true;
+			break;
+		}
+	}
+	/* Drain what is left of the console. */
+	if (qemu.out_fd >= 0) {
+		char buf[4096];
+		ssize_t n;
+		int fl = fcntl(qemu.out_fd, F_GETFL);
+		fcntl(qemu.out_fd, F_SETFL, fl | O_NONBLOCK);
+		while ((n = read(qemu.out_fd, buf, sizeof(buf))) > 0)
+			console_feed(&cs, buf, (size_t)n);
+	}
+	if (cs.partial.len) {
+		char *l = xstrdup(cs.partial.buf);
+		console_line(&cs, l);
+		free(l);
+	}
+	bool exited = !proc_running(&qemu);
+	proc_terminate(&qemu, 3000);
+	int qcode = proc_exit_code(&qemu);
+	proc_clear(&qemu);
+
+	if (proc_interrupted()) {
+		error("interrupted; VM %s stopped", in.name);
+		ret = 128 + proc_interrupted();
+	} else if (timed_out) {
+		error("VM %s did not finish within %lu s; killed it. Last console lines:", in.name, o.timeout);
+		tail_print(&cs.tail, stderr);
+		ret = EXIT_FAIL;
+	} else if (cs.panic || log_has_panic(log_path)) {
+		error("the guest kernel panicked (full log in the instance's console.log):");
+		tail_print(&cs.tail, stderr);
+		ret = EXIT_FAIL;
+	} else if (o.exec && cs.done) {
+		ret = cs.status;
+	} else if (o.exec) {
+		if (exited && qcode && !cs.nlines)
+			report_qemu_log(qlog_path);
+		else {
+			error("the guest stopped before the command finished%s. Last console lines:",
+			      cs.ready ? "" : " (it never reached kdebug's init: is the rootfs one made by 'kdebug rootfs'?)");
+			tail_print(&cs.tail, stderr);
+		}
+		ret = EXIT_FAIL;
+	} else if (qcode) {
+		report_qemu_log(qlog_path);
+		ret = EXIT_FAIL;
+	} else {
+		ret = EXIT_OK;
+	}
+	tail_free(&cs.tail);
+	sbuf_release(&cs.partial);
+out:
+	if (qlog >= 0)
+		close(qlog);
+	if (gdb_fd >= 0)
+		close(gdb_fd);
+	if (qmp_fd >= 0)
+		close(qmp_fd);
+	if (in.dir) {
+		cleanup_pop(cleanup_instance, &in);
+		instance_remove(&in);
+	}
+	instance_free(&in);
+	strvec_clear(&qargv);
+	strvec_clear(&o.qemu_args);
+	sbuf_release(&probe_buf);
+	sbuf_release(&why);
+	free(rootfs);
+	free(initrd);
+	free(append);
+	free(nonce);
+	free(payload);
+	free(qmp_path);
+	free(log_path);
+	free(qlog_path);
+	free(kernel);
+	return ret;
+}

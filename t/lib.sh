@@ -30,23 +30,23 @@ cd "$TRASH" || exit 1
 
 test_count=0
 test_failures=0
-_cleanups=
-
 kdebug() { "$KDEBUG_BIN" "$@"; }
 
 say() { printf '# %s\n' "$*"; }
 
-test_cleanup() { _cleanups="$1
-$_cleanups"; }
+# Cleanups go to a file, so that test bodies (which run in subshells) can
+# register them too; they run last-registered first.
+_cleanup_file=$TRASH/.cleanups
+: >"$_cleanup_file"
+test_cleanup() { printf '%s\n' "$1" >>"$_cleanup_file"; }
 
 _run_cleanups() {
 	local c
-	while IFS= read -r c; do
+	[ -f "$_cleanup_file" ] || return 0
+	tac "$_cleanup_file" | while IFS= read -r c; do
 		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
-	done <<EOC
-$_cleanups
-EOC
-	_cleanups=
+	done
+	: >"$_cleanup_file"
 }
 trap '_run_cleanups' EXIT
 trap '_run_cleanups; exit 130' INT TERM
@@ -128,4 +128,15 @@ test_no_qemu_of() {	# PID...
 test_done() {
 	echo "1..$test_count"
 	[ "$test_failures" = 0 ]
+}
+
+# test_instance_field NAME FIELD: a field of `kdebug ps --json` for one VM.
+test_instance_field() {
+	"$KDEBUG_BIN" ps --json | python3 -c '
+import json, sys
+for vm in json.load(sys.stdin):
+    if vm["name"] == sys.argv[1]:
+        print(vm[sys.argv[2]])
+        sys.exit(0)
+sys.exit(1)' "$1" "$2"
 }

@@ -96,8 +96,8 @@ static void test_argv(void)
 	strvec_pushl(&extra, "-device", "foo", NULL);
 	struct qemu_opts o = {
 		.accel = ACCEL_TCG, .kernel = "/k/bzImage", .initrd = "/r.cpio",
-		.append = "console=ttyS0", .gdb_port = 1234, .wait_gdb = true,
-		.qmp_socket = "/run/k1/qmp.sock", .console_log = "/run/k1/console.log",
+		.append = "console=ttyS0", .gdb_fd = 7, .wait_gdb = true,
+		.qmp_fd = 6, .console_log = "/run/k1/console.log",
 		.console = CONSOLE_PIPE, .extra = &extra,
 	};
 	qemu_build_argv(&o, &v);
@@ -107,12 +107,14 @@ static void test_argv(void)
 	ok(has(&v, "-no-reboot", NULL) || has(&v, "-no-reboot", "-machine"), "-no-reboot");
 	ok(has(&v, "-accel", "tcg"), "tcg");
 	ok(!has(&v, "-cpu", "host"), "no -cpu host under tcg");
-	ok(has(&v, "-gdb", "tcp:127.0.0.1:1234"), "gdbstub on loopback only");
+	ok(has(&v, "-chardev", "socket,id=gdb,fd=7,server=on,wait=off") && has(&v, "-gdb", "chardev:gdb"),
+	   "gdbstub on kdebug's own loopback socket");
 	ok(!has(&v, "-s", NULL), "never -s (all interfaces)");
 	ok(has(&v, "-S", NULL) || has(&v, "-S", "-device"), "-S with wait_gdb");
-	ok(has(&v, "-qmp", "unix:/run/k1/qmp.sock,server=on,wait=off"), "qmp socket");
+	ok(has(&v, "-chardev", "socket,id=qmp,fd=6,server=on,wait=off") &&
+	   has(&v, "-mon", "chardev=qmp,mode=control"), "qmp on kdebug's socket");
 	ok(has(&v, "-chardev", "stdio,id=con,signal=off,logfile=/run/k1/console.log"), "pipe console with log");
-	ok(!has(&v, "-mon", NULL), "no monitor on a piped console");
+	ok(!has(&v, "-mon", "chardev=con,mode=readline"), "no HMP monitor on a piped console");
 	ok(has(&v, "-initrd", "/r.cpio"), "initrd");
 	ok(has(&v, "-m", "512"), "default memory");
 	ok(!has(&v, "-smp", NULL), "no -smp for one cpu");
@@ -124,7 +126,8 @@ static void test_argv(void)
 	strvec_clear(&v);
 
 	o = (struct qemu_opts){ .accel = ACCEL_KVM, .kernel = "k", .disk = "/img/rootfs.img",
-				.console = CONSOLE_TERMINAL, .smp = 2, .memory_mb = 1024 };
+				.console = CONSOLE_TERMINAL, .smp = 2, .memory_mb = 1024,
+				.gdb_fd = -1, .qmp_fd = -1 };
 	qemu_build_argv(&o, &v);
 	ok(has(&v, "-accel", "kvm") && has(&v, "-cpu", "host"), "kvm with host cpu");
 	ok(has(&v, "-drive", "file=/img/rootfs.img,format=raw,if=ide,index=0,media=disk"), "disk as -hda");
@@ -132,6 +135,7 @@ static void test_argv(void)
 	ok(has(&v, "-mon", "chardev=con,mode=readline"), "monitor on Ctrl-A c");
 	ok(has(&v, "-smp", "2") && has(&v, "-m", "1024"), "smp and memory");
 	ok(!has(&v, "-gdb", NULL) && !has(&v, "-S", NULL), "no gdbstub unless asked");
+	ok(!has(&v, "-chardev", "socket,id=qmp,fd=-1,server=on,wait=off"), "no qmp without a socket");
 	strvec_clear(&v);
 	strvec_clear(&extra);
 }
