@@ -156,7 +156,7 @@ static int extract(const char *tarball, const char *dest, struct sbuf *why)
 				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 				       ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	if (archive_read_open_filename(a, tarball, 1 << 16) != ARCHIVE_OK) {
-		sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
+		sbuf_addf(why, "'%s' is not a readable tarball: %s", tarball, archive_error_string(a));
 		r = -EINVAL;
 		goto out;
 	}

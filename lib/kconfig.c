@@ -811,9 +811,14 @@ static void scan_file(struct scan *sc, const char *rel, int depth)
 		/* Continuation lines. */
 		while (line.len && line.buf[line.len - 1] == '\\' && *p) {
 			line.buf[--line.len] = 0;
+			sbuf_rtrim(&line);
+			sbuf_addch(&line, ' ');
 			nl = strchr(p, '\n');
 			len = nl ? (size_t)(nl - p) : strlen(p);
-			sbuf_add(&line, p, len);
+			const char *q = p;
+			while (q < p + len && isspace((unsigned char)*q))
+				q++;
+			sbuf_add(&line, q, len - (size_t)(q - p));
 			p += len + (nl ? 1 : 0);
 			lineno++;
 		}
@@ -1546,8 +1551,10 @@ static void advise(struct sbuf *msg, const struct strvec *terms, const struct kc
 			const char *r = kconfig_get(req, t + 1);
 			if (r && kconfig_value_on(r))
 				sbuf_addf(&other, "; %s is requested on, which excludes this", t + 1);
-			else
+			else if (kconfig_db_has_prompt(db, t + 1))
 				sbuf_addf(&enable, " --disable %s", t + 1);
+			else
+				sbuf_addf(&other, "; %s is on and has no prompt", t + 1);
 			continue;
 		}
 		char *name = term_symbol(t);
