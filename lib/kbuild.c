@@ -889,8 +889,17 @@ int kbuild_check_match(const char *bzimage, const char *vmlinux, struct sbuf *wh
 		if (!hit)
 			break;
 		char *b = banner_at(hit, end);
-		if (!first && b[strlen(needle)] && isdigit((unsigned char)b[strlen(needle)]))
-			first = xstrdup(b);
+		/* Report the complete banner: 6.1+ also has a placeholder without "#N". */
+		if (b[strlen(needle)] && isdigit((unsigned char)b[strlen(needle)])) {
+			const char *hash = strchr(b, '#');
+			bool complete = hash && isdigit((unsigned char)hash[1]);
+			bool have_complete = first && strchr(first, '#') &&
+					     isdigit((unsigned char)strchr(first, '#')[1]);
+			if (!first || (complete && !have_complete)) {
+				free(first);
+				first = xstrdup(b);
+			}
+		}
 		if (prefix && str_starts_with(b, prefix) && str_ends_with(b, tail)) {
 			r = 0;
 			free(b);

@@ -75,6 +75,7 @@ struct display {
 	bool tty;
 	int last_step;		/* non-tty: last 10% step printed */
 	unsigned long last_count;
+	long long last_draw;
 	bool drawn;
 };
 
@@ -94,6 +95,9 @@ static void on_progress(const struct kbuild_progress *p, void *arg)
 	if (verbosity < 0)
 		return;
 	if (d->tty) {
+		if (d->drawn && p->now_ms - d->last_draw < 100)
+			return;	/* at most ten redraws a second */
+		d->last_draw = p->now_ms;
 		int w = term_width();
 		kbuild_progress_format(p, true, w - 1, &line);
 		fprintf(stderr, "\r\033[K%s", line.buf);
