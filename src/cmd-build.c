@@ -282,10 +282,15 @@ static int build(struct build_opts *o)
 	if (kconfig_value_on(kconfig_get(&cfg, "GDB_SCRIPTS")) && makefile_has_target(src, "scripts_gdb"))
 		strvec_push(&targets, "scripts_gdb");
 
-	/* How many objects a full build compiles, for the progress estimate. */
-	char *vmlinux = path_join(out, "vmlinux");
-	bool fresh = !path_exists(vmlinux);
+	/*
+	 * How many objects a full build compiles, for the progress estimate.
+	 * A build is full when the directory has no objects yet (new, or
+	 * after make clean): no vmlinux and no init/main.o.
+	 */
+	char *vmlinux = path_join(out, "vmlinux"), *main_o = path_join(out, "init/main.o");
+	bool fresh = !path_exists(vmlinux) && !path_exists(main_o);
 	free(vmlinux);
+	free(main_o);
 	stats_key = xasprintf("%s/%s", kbuild_state_get(&state, "profile") ? kbuild_state_get(&state, "profile") : "custom",
 			      kbuild_state_get(&state, "version") ? kbuild_state_get(&state, "version") : "unknown");
 	for (char *p = stats_key; *p; p++)

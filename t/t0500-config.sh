@@ -72,6 +72,27 @@ test_expect_success 'in a kernel tree, kdebug config uses it (out of tree)' '
 	test ! -e "$tree/.config"
 '
 
+test_expect_success 'outside a kernel tree, the default source is /usr/src/linux-source-*.tar.xz' '
+	newest=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1) &&
+	if test "$newest" = "$SRC"; then
+		mkdir -p elsewhere && (cd elsewhere && kdebug config --out "$TRASH/out-default") >out 2>err &&
+		grep -q "^note: not in a kernel tree; using $SRC (pass --src to choose)" err &&
+		grep -qx "source=$SRC" out-default/kdebug-state
+	else
+		echo "KDEBUG_KERNEL_SOURCE is not the newest /usr/src tarball: skipped"
+	fi
+'
+
+test_expect_success 'a tree with an in-tree configuration is refused (out-of-tree builds need it clean)' '
+	tree=$(sed -n "s/^src=//p" out-min/kdebug-state) &&
+	cp -al "$tree" dirty-tree && echo "CONFIG_X=y" >dirty-tree/.config &&
+	test_expect_code 1 kdebug config --src dirty-tree --out out-dirty 2>err &&
+	grep -q "has an in-tree configuration (.config, include/config); out-of-tree builds need a clean tree: run .make mrproper. there" err &&
+	test ! -e out-dirty &&
+	test ! -e "$tree/.config"
+'
+test_cleanup 'rm -rf "$TRASH/dirty-tree"'
+
 test_expect_success 'seed profile: defconfig plus the tutorial options, verified' '
 	kdebug config --src "$SRC" --profile seed --out out-seed >out 2>err &&
 	cat out err &&
