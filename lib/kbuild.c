@@ -444,6 +444,21 @@ char *kbuild_last(const char *cache, const char *source_id)
 	return r;
 }
 
+char *kbuild_file_hash(const char *path)
+{
+	struct sbuf text = SBUF_INIT;
+	uint64_t h = 14695981039346656037ull;
+
+	if (read_file(path, &text)) {
+		sbuf_release(&text);
+		return NULL;
+	}
+	for (size_t i = 0; i < text.len; i++)
+		h = (h ^ (unsigned char)text.buf[i]) * 1099511628211ull;
+	sbuf_release(&text);
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
 char *kbuild_default_cc(void)
 {
 	char *ccache = find_in_path("ccache");

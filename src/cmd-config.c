@@ -296,6 +296,23 @@ static int check_out_dir(struct ctx *c)
 		free(state);
 		return EXIT_FAIL;
 	}
+	if (c->had_config && is_regular(state) && !c->o->force) {
+		/* Edited since kdebug wrote it (make menuconfig)?  Do not lose that. */
+		struct strvec kv = STRVEC_INIT;
+		char *now = kbuild_file_hash(cfg);
+		kbuild_state_load(c->out, &kv);
+		const char *then = kbuild_state_get(&kv, "config_hash");
+		bool changed = then && now && strcmp(then, now);
+		strvec_clear(&kv);
+		free(now);
+		if (changed) {
+			error("'%s/.config' was changed after kdebug config wrote it (make menuconfig?); pass --force to replace it, or save your changes as a fragment for --fragment",
+			      c->out);
+			free(cfg);
+			free(state);
+			return EXIT_FAIL;
+		}
+	}
 	if (c->had_config)
 		read_file(cfg, &c->old_config);
 	free(cfg);
@@ -563,6 +580,12 @@ static int configure(struct config_opts *o)
 	kbuild_state_set(&state, "profile_file", c.profile.path);
 	kbuild_state_set(&state, "version", c.version);
 	kbuild_state_set(&state, "cc", c.cc ? c.cc : "");
+	{
+		char *cfgp = path_join(c.out, ".config"), *h = kbuild_file_hash(cfgp);
+		kbuild_state_set(&state, "config_hash", h ? h : "");
+		free(h);
+		free(cfgp);
+	}
 	{
 		char buf[64];
 		time_t t = time(NULL);

@@ -210,6 +210,16 @@ test_expect_success 'a .config kdebug did not write is not replaced without --fo
 	test "$(cat foreign/.config)" = "CONFIG_FOO=y"
 '
 
+test_expect_success 'a .config edited after kdebug config (menuconfig) is not lost without --force' '
+	kdebug config --src "$SRC" --out out-edit >/dev/null 2>&1 &&
+	echo "CONFIG_EDITED_BY_HAND=y" >>out-edit/.config &&
+	test_expect_code 1 kdebug config --src "$SRC" --out out-edit 2>err &&
+	grep -q "was changed after kdebug config wrote it (make menuconfig?); pass --force" err &&
+	grep -q EDITED_BY_HAND out-edit/.config &&
+	kdebug config --src "$SRC" --out out-edit --force >/dev/null 2>&1 &&
+	! grep -q EDITED_BY_HAND out-edit/.config
+'
+
 test_expect_success 'bad profile and usage errors: exit 2' '
 	test_expect_code 2 kdebug config --src "$SRC" --profile nosuch 2>err &&
 	grep -q "no profile .nosuch.; available: minimal seed" err &&
