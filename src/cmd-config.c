@@ -5,6 +5,8 @@
  * tools, then verify that every requested option got its value.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,7 @@ struct ctx {
 	struct kconfig req;
 	struct sbuf old_config, log;
 	bool had_config;
+	int lockfd;
 };
 
 static void show_output_tail(const struct sbuf *out)
@@ -286,6 +289,14 @@ static int check_out_dir(struct ctx *c)
 		error("cannot write to build directory '%s': %s; pass --out with a writable directory",
 		      c->out, strerror(-r));
 		return EXIT_USAGE;
+	}
+	/* Not while kdebug build (or another config) works in it. */
+	char *lockp = path_join(c->out, ".kdebug-build.lock");
+	c->lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lockp);
+	if (c->lockfd < 0 || flock(c->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		error("another kdebug build or config is running in '%s'; wait for it to finish", c->out);
+		return EXIT_FAIL;
 	}
 	char *cfg = path_join(c->out, ".config"), *state = path_join(c->out, "kdebug-state");
 	c->had_config = is_regular(cfg);
@@ -475,6 +486,8 @@ static void write_request_file(struct ctx *c, const char *path)
 
 static void ctx_clear(struct ctx *c)
 {
+	if (c->lockfd >= 0)
+		close(c->lockfd);
 	free(c->cache);
 	free(c->src);
 	free(c->source);
@@ -501,6 +514,7 @@ static int configure(struct config_opts *o)
 	bool made = false;
 
 	memset(&c, 0, sizeof(c));
+	c.lockfd = -1;
 	c.o = o;
 	c.cache = cache_dir();
 	if (kconfig_profile_load(&c.profile, o->profile ? o->profile : "minimal", data_dir(), &why)) {
@@ -532,8 +546,11 @@ static int configure(struct config_opts *o)
 	if (ret)
 		goto out;
 	ret = check_out_dir(&c);
-	if (ret)
+	if (ret) {
+		if (c.created)
+			rm_rf(c.created);
 		goto out;
+	}
 	made = true;
 	c.cc = o->cc ? xstrdup(o->cc) : kbuild_default_cc();
 
