@@ -140,3 +140,33 @@ for vm in json.load(sys.stdin):
         sys.exit(0)
 sys.exit(1)' "$1" "$2"
 }
+
+# ---- The kernel built from source (t/test-kernel.sh) ----
+# KDEBUG_KERNEL_SOURCE: the tarball (default /usr/src/linux-source-6.1.tar.xz).
+# KDEBUG_KERNEL_CACHE: where it is unpacked and built once, outside the
+# clone (default ~/.cache/kdebug; the test kernel lives in test-kernel/).
+TEST_KERNEL_SOURCE=${KDEBUG_KERNEL_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
+TEST_KERNEL_CACHE=${KDEBUG_KERNEL_CACHE:-${HOME:-/tmp}/.cache/kdebug}/test-kernel
+exec 7>&1	# TAP's stdout, for "Bail out!" from inside $(...)
+
+# Skip the script unless the kernel source and the build tools are there.
+test_require_kernel_source() {
+	[ -f "$TEST_KERNEL_SOURCE" ] ||
+		skip_all "no kernel source $TEST_KERNEL_SOURCE (apt-get install linux-source-6.1)"
+	test_require make gcc flex bison bc
+}
+
+# Echo the build directory of the minimal-profile kernel (bzImage, vmlinux,
+# vmlinux-gdb.py, modules), building it the first time (5-8 minutes):
+#   test_require_kernel_source
+#   KERNEL_DIR=$(test_built_kernel) || exit 1
+# A failed build stops the whole test run (TAP "Bail out!").
+test_built_kernel() {
+	local dir
+	if dir=$("$TEST_DIRECTORY/test-kernel.sh"); then
+		echo "$dir"
+		return 0
+	fi
+	echo "Bail out! cannot build the test kernel: t/test-kernel.sh failed (see its messages above)" >&7
+	return 1
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel sources and builds: trees and tarballs (unpacked once into the
+ * cache with libarchive), out-of-tree build directories and their state
+ * file, running make (with progress and a full log), checking that bzImage
+ * and vmlinux come from the same build, and finding a build's artifacts.
+ */
+#ifndef KDEBUG_KBUILD_H
+#define KDEBUG_KBUILD_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+/* ---- sources ---- */
+
+/* Does DIR look like a kernel tree (Makefile, Kconfig, arch/x86/)? */
+bool kbuild_is_tree(const char *dir);
+/* Is PATH a tarball kdebug can unpack (.tar, .tar.xz, .tar.gz, .tgz, .tar.bz2, .tar.zst)? */
+bool kbuild_is_tarball_name(const char *path);
+/*
+ * A readable, stable name for a source: "linux-source-6.1-1a2b3c4d" (the
+ * hash covers the real path, and for a tarball its size and mtime).
+ */
+char *kbuild_source_id(const char *path);
+/*
+ * Unpack TARBALL once into CACHE/src/<source id>/ and return that tree in
+ * *tree (malloc'd).  Atomic: extracted into a temporary directory that is
+ * renamed into place; on any failure nothing is left.  *unpacked tells
+ * whether this call did the work.  -EINVAL (why says so) when the archive
+ * is corrupt or does not contain a kernel tree; -EINTR when interrupted.
+ */
+int kbuild_unpack(const char *tarball, const char *cache, char **tree, bool *unpacked,
+		  struct sbuf *why);
+/* "6.1.192" from the tree's top Makefile. */
+int kbuild_tree_version(const char *src, char **version);
+
+/* ---- build directories ---- */
+
+/*
+ * OUT/kdebug-state: "key=value" lines (src, source, source_id, profile,
+ * version, cc, config, build, objects, match, ...).
+ */
+int kbuild_state_load(const char *out, struct strvec *kv);
+const char *kbuild_state_get(const struct strvec *kv, const char *key);
+void kbuild_state_set(struct strvec *kv, const char *key, const char *value);
+int kbuild_state_save(const char *out, const struct strvec *kv);
+
+/*
+ * The last build configured for a source (source_id) and overall
+ * (source_id NULL): CACHE/last-build and CACHE/last-build.d/<source id>.
+ */
+int kbuild_remember(const char *cache, const char *source_id, const char *out);
+char *kbuild_last(const char *cache, const char *source_id);
+
+/* Content hash of a file (16 hex digits, FNV-1a 64), or NULL when unreadable. */
+char *kbuild_file_hash(const char *path);
+
+/* The compiler kdebug passes as CC=: "ccache gcc" when ccache is installed, else NULL. */
+char *kbuild_default_cc(void);
+
+/* ---- make ---- */
+
+/* Progress of a build, counted in compiled objects ("  CC" lines). */
+struct kbuild_progress {
+	unsigned long done;
+	unsigned long total;	/* estimate; 0 when unknown */
+	long long start_ms, now_ms;
+};
+/* Count this make output line?  (true for "  CC  x.o" and "  CC [M]  x.o") */
+bool kbuild_progress_line(struct kbuild_progress *p, const char *line);
+/* 0..99 while running (100 only when done == total and complete), -1 when unknown. */
+int kbuild_progress_percent(const struct kbuild_progress *p);
+/* Estimated milliseconds left, -1 when unknown. */
+long long kbuild_progress_eta_ms(const struct kbuild_progress *p);
+/*
+ * One line: with bar, "[=====>    ]  45%  620/1371 objects  2:01 elapsed  ~2:28 left"
+ * (WIDTH columns at most); without, "45% (620/1371 objects, 2:01 elapsed, ~2:28 left)".
+ */
+void kbuild_progress_format(const struct kbuild_progress *p, bool bar, int width, struct sbuf *out);
+/* Objects compiled according to a build log (number of counted lines). */
+unsigned long kbuild_count_objects(const char *log);
+/* "m:ss" or "h:mm:ss". */
+void kbuild_format_duration(long long ms, struct sbuf *out);
+/*
+ * The first compiler errors of a log ("error:" lines with a little context,
+ * at most max_lines lines); the log's last lines when there is no such line.
+ */
+void kbuild_first_errors(const char *log, size_t max_lines, struct sbuf *out);
+
+struct kbuild_make {
+	const char *src, *out;
+	const char *cc;		/* CC=...; NULL: the kernel's default */
+	unsigned jobs;		/* 0: online CPUs */
+	const char *const *targets;	/* NULL-terminated */
+	const char *log;	/* full output goes here (truncated first) */
+	/* Called on each counted line and about once a second. */
+	void (*on_progress)(const struct kbuild_progress *p, void *arg);
+	void *arg;
+	struct kbuild_progress progress;	/* total: set by the caller */
+};
+/*
+ * Run make -C SRC O=OUT -jN [CC=...] TARGETS, logging everything.
+ * 0 with *code = make's exit status; -EINTR when kdebug was interrupted
+ * (make is stopped); -errno when make could not run or the log could not be
+ * written.
+ */
+int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why);
+/* Run make quietly to completion (config targets), output captured. */
+int kbuild_make_capture(const char *src, const char *out, const char *cc,
+			const char *const *targets, struct sbuf *output, int *code);
+
+/* ---- artifacts ---- */
+
+/*
+ * Are BZIMAGE and VMLINUX from the same build?  Compares the version
+ * string of the bzImage setup header (kernel_version, offset 0x20E) with
+ * the "Linux version ..." banner in vmlinux.  0 when they match; -ESTALE
+ * when they do not (why shows both); other -errno when a file cannot be
+ * read or is not what it should be.
+ */
+int kbuild_check_match(const char *bzimage, const char *vmlinux, struct sbuf *why);
+/* The version string of a bzImage ("6.1.192 (root@vm) #1 SMP ..."). */
+int kbuild_bzimage_version(const char *bzimage, char **version);
+
+struct kbuild_artifacts {
+	char *build_dir;	/* absolute */
+	char *src_dir;		/* absolute; the same as build_dir for in-tree builds */
+	char *bzimage;		/* build_dir/arch/x86/boot/bzImage */
+	char *vmlinux;		/* build_dir/vmlinux */
+	char *gdb_scripts;	/* build_dir/vmlinux-gdb.py, NULL when absent */
+	char *config;		/* build_dir/.config */
+	char *release;		/* include/config/kernel.release, e.g. "6.1.192" */
+	char *modules_dir;	/* build_dir when modules were built (modules.order), else NULL */
+};
+void kbuild_artifacts_clear(struct kbuild_artifacts *a);
+/*
+ * PATH: a build directory (O=), a kernel tree (its last kdebug build, or
+ * its in-tree build), or NULL: the last build of the kernel tree in the
+ * current directory, else the last build kdebug configured.  Fills *a
+ * (absolute paths) when bzImage and vmlinux exist; -ENOENT with why
+ * ("no bzImage in '...'; run 'kdebug build'") otherwise.
+ */
+int kbuild_resolve(const char *path_or_null, struct kbuild_artifacts *a, struct sbuf *why);
+/*
+ * Which build directory would kbuild_resolve() use?  Same rules, but the
+ * directory need not be built yet.  Returns malloc'd path or NULL (why).
+ */
+char *kbuild_find_dir(const char *path_or_null, struct sbuf *why);
+
+#endif
