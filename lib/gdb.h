@@ -16,6 +16,7 @@ struct gdb_opts {
 	const char *vmlinux;	/* may be NULL */
 	const char *build_dir;	/* kernel build dir (auto-load safe path), may be NULL */
 	const char *gdb_py;	/* vmlinux-gdb.py, may be NULL */
+	const char *src_dir;	/* kernel source (for O= builds), may be NULL */
 	int port;
 	const struct strvec *breaks;	/* SYM or *ADDR */
 };
@@ -27,5 +28,29 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out);
  * batch may be NULL for an interactive session.
  */
 void gdb_build_argv(const char *cmdfile, const char *batch, struct strvec *argv);
+
+
+/*
+ * Scripted breakpoint runs: a gdb Python script that continues the target,
+ * and on each stop prints
+ *   KDEBUG-HIT <index> <function> <file>:<line>
+ *   <backtrace lines>
+ *   KDEBUG-BT-END
+ * disables a breakpoint after max_hits hits, and when the target goes away
+ * prints "KDEBUG-COUNT <index> <hits>" for each breakpoint and "KDEBUG-DONE".
+ * File names are shown relative to src_dir when under it.
+ */
+struct gdb_break_opts {
+	const struct strvec *breaks;	/* as given: SYM or *ADDR */
+	unsigned long max_hits;		/* per breakpoint; 0: no limit */
+	unsigned long bt_depth;
+	const char *src_dir;		/* may be NULL */
+};
+void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out);
+
+/* Parse one line of that output; returns the KDEBUG- kind or 0 for others. */
+enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE };
+enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned long *count,
+			     const char **rest);
 
 #endif

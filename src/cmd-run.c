@@ -18,8 +18,11 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "elfsym.h"
+#include "gdb.h"
 #include "guest.h"
 #include "instance.h"
+#include "kbuild.h"
 #include "proc.h"
 #include "qemu.h"
 #include "rootfs.h"
@@ -31,7 +34,10 @@ static const char run_help[] =
 "\n"
 "Boot a kernel in QEMU with the serial console on the terminal.\n"
 "\n"
-"  -k, --kernel FILE       bzImage to boot (required for now)\n"
+"  -k, --kernel FILE|DIR   bzImage, or a kernel build directory (bzImage, vmlinux,\n"
+"                          gdb scripts); default: the last 'kdebug build' of the\n"
+"                          kernel tree in the current directory, else the last one\n"
+"      --vmlinux FILE      symbols for --break and 'kdebug gdb' (default: the build's)\n"
 "  -r, --rootfs FILE       initramfs (cpio, any compression) or ext2/3/4 image;\n"
 "                          default: kdebug's cached BusyBox initramfs\n"
 "      --initrd FILE       an extra initramfs (e.g. a distro one with disk drivers);\n"
@@ -50,20 +56,28 @@ static const char run_help[] =
 "  -n, --name NAME         instance name (default k1, k2, ...)\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
 "\n"
+"Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
+"  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
+"      --expect-hit        fail unless every breakpoint was hit\n"
+"      --max-hits N        stop reporting a breakpoint after N hits (default 10)\n"
+"\n"
 "On a terminal the console is interactive: Ctrl-A x quits QEMU, Ctrl-A c\n"
 "switches between the console and the QEMU monitor, Ctrl-A h lists the keys.\n"
 "Otherwise the console goes to the instance's console.log (see 'kdebug ps').\n";
 
 struct run_opts {
-	const char *kernel, *rootfs, *initrd, *append, *name, *exec, *machine;
+	const char *kernel, *rootfs, *initrd, *append, *name, *exec, *machine, *vmlinux;
 	enum accel accel;
-	unsigned long memory_mb, smp, timeout;
+	unsigned long memory_mb, smp, timeout, max_hits;
+	struct strvec breaks;
+	bool expect_hit;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
 	bool wait_gdb, kaslr;
 	struct strvec qemu_args;
 };
 
-enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR };
+enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
+       OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -81,6 +95,10 @@ static const struct option run_longopts[] = {
 	{ "timeout",  required_argument, NULL, 't' },
 	{ "name",     required_argument, NULL, 'n' },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "vmlinux",  required_argument, NULL, OPT_VMLINUX },
+	{ "break",    required_argument, NULL, 'b' },
+	{ "expect-hit", no_argument,     NULL, OPT_EXPECT_HIT },
+	{ "max-hits", required_argument, NULL, OPT_MAX_HITS },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -92,10 +110,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	strvec_init(&o->qemu_args);
+	strvec_init(&o->breaks);
+	o->max_hits = 10;
 	o->accel = ACCEL_AUTO;
 	o->memory_mb = 512;
 	o->smp = 1;
-	while ((c = getopt_long(argc, argv, "k:r:a:m:g::Se:t:n:h", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:r:a:m:g::Se:t:n:b:h", run_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
 		case 'r': o->rootfs = optarg; break;
@@ -136,12 +156,28 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->name = optarg;
 			break;
 		case OPT_QEMU_ARG: strvec_push(&o->qemu_args, optarg); break;
+		case OPT_VMLINUX: o->vmlinux = optarg; break;
+		case 'b': strvec_push(&o->breaks, optarg); break;
+		case OPT_EXPECT_HIT: o->expect_hit = true; break;
+		case OPT_MAX_HITS:
+			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
+				return usage_error("run", "invalid --max-hits '%s'", optarg);
+			break;
 		case 'h': return print_help(run_help) - 1;
 		default: return usage_error("run", "unknown option");
 		}
 	}
 	if (optind < argc)
 		return usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (o->breaks.n && !o->exec)
+		return usage_error("run", "--break drives gdb unattended and needs --exec CMD; "
+				   "to debug by hand use --gdb and 'kdebug gdb --break'");
+	if (o->expect_hit && !o->breaks.n)
+		return usage_error("run", "--expect-hit needs --break");
+	if (o->breaks.n && o->wait_gdb)
+		return usage_error("run", "--break and --wait-gdb do not go together (--break already starts the VM halted)");
+	if (o->breaks.n && !o->gdb_port)
+		o->gdb_port = -1;	/* the scripted gdb needs a stub */
 	if (o->wait_gdb && !o->gdb_port)
 		o->gdb_port = -1;	/* --wait-gdb implies --gdb */
 	return 0;
@@ -310,6 +346,273 @@ static void console_feed(struct console_state *cs, const char *buf, size_t n)
 	cs->partial.buf[rest] = '\0';
 }
 
+/*
+ * The kernel to boot: --kernel FILE (a bzImage; its build directory's
+ * vmlinux when it sits in one and matches), --kernel DIR (a build
+ * directory or kernel tree), or the last kdebug build.  Fills art (bzimage
+ * always; vmlinux, build_dir, src_dir, gdb_scripts when known).  -EINVAL
+ * for bad input (why says what to do).
+ */
+static int resolve_kernel(const struct run_opts *o, struct kbuild_artifacts *art, struct sbuf *why)
+{
+	int r;
+
+	if (!o->kernel || is_dir(o->kernel)) {
+		struct sbuf kwhy = SBUF_INIT;
+		r = kbuild_resolve(o->kernel, art, &kwhy);
+		if (r) {
+			if (o->kernel)
+				sbuf_addf(why, "%s", kwhy.len ? kwhy.buf : strerror(-r));
+			else
+				sbuf_addf(why, "no kernel given and no kdebug build found (%s); pass --kernel BZIMAGE|BUILD_DIR or run 'kdebug config && kdebug build'",
+					  kwhy.len ? kwhy.buf : strerror(-r));
+			sbuf_release(&kwhy);
+			return -EINVAL;
+		}
+		sbuf_release(&kwhy);
+	} else {
+		r = bzimage_check(o->kernel);
+		if (r == -ENOEXEC) {
+			sbuf_addf(why, "'%s' is not a bzImage (no x86 boot header); pass arch/x86/boot/bzImage or the build directory, not vmlinux", o->kernel);
+			return -EINVAL;
+		} else if (r) {
+			sbuf_addf(why, "cannot open kernel '%s': %s", o->kernel, strerror(-r));
+			return -EINVAL;
+		}
+		art->bzimage = abspath(o->kernel);
+		/* BUILD/arch/x86/boot/bzImage: pick up the rest of that build. */
+		if (str_ends_with(art->bzimage, "/arch/x86/boot/bzImage")) {
+			char *dir = xstrndup(art->bzimage, strlen(art->bzimage) - strlen("/arch/x86/boot/bzImage"));
+			struct kbuild_artifacts b = { 0 };
+			if (kbuild_resolve(dir, &b, NULL) == 0 && !strcmp(b.bzimage, art->bzimage)) {
+				kbuild_artifacts_clear(art);
+				*art = b;
+			} else {
+				kbuild_artifacts_clear(&b);
+			}
+			free(dir);
+		}
+	}
+	if (o->vmlinux) {
+		if (!is_regular(o->vmlinux)) {
+			sbuf_addf(why, "cannot open vmlinux '%s': %s", o->vmlinux, strerror(ENOENT));
+			return -EINVAL;
+		}
+		free(art->vmlinux);
+		art->vmlinux = abspath(o->vmlinux);
+	}
+	if (art->vmlinux) {
+		struct sbuf mwhy = SBUF_INIT;
+		r = kbuild_check_match(art->bzimage, art->vmlinux, &mwhy);
+		if (r) {
+			sbuf_addf(why, "'%s' does not belong to '%s'%s%s; rebuild with 'kdebug build' or pass the matching --vmlinux",
+				  art->vmlinux, art->bzimage, mwhy.len ? ": " : "", sbuf_str(&mwhy));
+			sbuf_release(&mwhy);
+			return -EINVAL;
+		}
+		sbuf_release(&mwhy);
+	}
+	return 0;
+}
+
+/* Every --break SYM must exist in vmlinux (addresses *ADDR are taken as they are). */
+static int check_breaks(const struct run_opts *o, const char *vmlinux, struct sbuf *why)
+{
+	struct elf_symtab t = { 0 };
+	bool need = false;
+	int r = 0;
+
+	for (size_t i = 0; i < o->breaks.n; i++)
+		if (o->breaks.v[i][0] != '*')
+			need = true;
+	if (!need)
+		return 0;
+	if (!vmlinux) {
+		sbuf_addf(why, "--break %s needs the kernel's symbols; pass --kernel BUILD_DIR or --vmlinux FILE (or use --break '*ADDRESS')",
+			  o->breaks.v[0]);
+		return -EINVAL;
+	}
+	r = elf_symtab_load(vmlinux, &t);
+	if (r) {
+		sbuf_addf(why, "cannot read the symbols of '%s': %s", vmlinux,
+			  r == -ENOENT ? "it has no symbol table" : strerror(-r));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->breaks.n && !r; i++) {
+		const char *sym = o->breaks.v[i];
+		if (sym[0] == '*' || elf_symtab_find(&t, sym))
+			continue;
+		struct strvec sugg = STRVEC_INIT;
+		elf_symtab_suggest(&t, sym, 3, &sugg);
+		sbuf_addf(why, "no symbol '%s' in %s", sym, path_basename(vmlinux));
+		for (size_t k = 0; k < sugg.n; k++)
+			sbuf_addf(why, "%s'%s'", k ? ", " : "; did you mean ", sugg.v[k]);
+		sbuf_addf(why, "%s", sugg.n ? "?" : "");
+		strvec_clear(&sugg);
+		r = -EINVAL;
+	}
+	elf_symtab_free(&t);
+	return r;
+}
+
+/* Output of the scripted gdb (see gdb_write_break_script()). */
+struct gdb_driver {
+	struct proc proc;
+	bool running;
+	const struct strvec *breaks;
+	unsigned long *hits;	/* per breakpoint, as counted by the script */
+	unsigned long max_hits;
+	bool in_bt, done;
+	struct sbuf partial;
+	struct sbuf log;	/* everything gdb said, for errors */
+};
+
+static void gdb_line(struct gdb_driver *g, const char *line)
+{
+	unsigned long idx = 0, count = 0;
+	const char *rest = "";
+
+	sbuf_addf(&g->log, "%s\n", line);
+	switch (gdb_parse_line(line, &idx, &count, &rest)) {
+	case GDB_HIT: {
+		/* rest: "FUNC FILE:LINE" */
+		const char *sp = strchr(rest, ' ');
+		int flen = sp ? (int)(sp - rest) : (int)strlen(rest);
+		const char *where = sp ? sp + 1 : "?";
+		if (idx >= 1 && idx <= g->breaks->n) {
+			g->hits[idx - 1]++;
+			printf("hit %s at %s (%lu)\n", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
+		} else {
+			printf("stopped in %.*s at %s\n", flen, rest, where);
+		}
+		g->in_bt = true;
+		break;
+	}
+	case GDB_BT_END:
+		g->in_bt = false;
+		break;
+	case GDB_COUNT:
+		if (idx >= 1 && idx <= g->breaks->n)
+			g->hits[idx - 1] = count;
+		break;
+	case GDB_DONE:
+		g->done = true;
+		break;
+	case GDB_OTHER:
+		if (g->in_bt)
+			printf("  %s\n", line);
+		else if (verbosity > 0)
+			fprintf(stderr, "gdb: %s\n", line);
+		break;
+	}
+	fflush(stdout);
+}
+
+static void gdb_feed(struct gdb_driver *g, const char *buf, size_t n)
+{
+	sbuf_add(&g->partial, buf, n);
+	char *start = g->partial.buf, *nl;
+	while ((nl = memchr(start, '\n', g->partial.len - (size_t)(start - g->partial.buf)))) {
+		*nl = '\0';
+		gdb_line(g, start);
+		start = nl + 1;
+	}
+	size_t rest = g->partial.len - (size_t)(start - g->partial.buf);
+	memmove(g->partial.buf, start, rest);
+	g->partial.len = rest;
+	g->partial.buf[rest] = '\0';
+}
+
+/* Read what gdb has to say; false at end of file. */
+static bool gdb_read(struct gdb_driver *g)
+{
+	char buf[4096];
+	ssize_t n = read(g->proc.out_fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		gdb_feed(g, buf, (size_t)n);
+		return true;
+	}
+	if (n < 0 && errno == EINTR)
+		return true;
+	close(g->proc.out_fd);
+	g->proc.out_fd = -1;
+	return false;
+}
+
+static int gdb_driver_start(struct gdb_driver *g, const struct instance *in,
+			    const struct kbuild_artifacts *art, int port,
+			    const struct run_opts *o, struct sbuf *why)
+{
+	struct sbuf cmds = SBUF_INIT, py = SBUF_INIT;
+	struct gdb_opts go = {
+		.vmlinux = art->vmlinux,
+		.build_dir = art->build_dir,
+		.gdb_py = art->gdb_scripts,
+		.src_dir = art->src_dir,
+		.port = port,
+	};
+	struct gdb_break_opts bo = {
+		.breaks = &o->breaks,
+		.max_hits = o->max_hits,
+		.src_dir = art->src_dir,
+	};
+	char *cmdfile = instance_path(in, "gdb.cmd");
+	char *script = instance_path(in, "breaks.py");
+	int r;
+
+	gdb_write_commands(&go, &cmds);
+	gdb_write_break_script(&bo, &py);
+	r = write_file_atomic(cmdfile, cmds.buf, cmds.len, 0600);
+	if (!r)
+		r = write_file_atomic(script, py.buf, py.len, 0600);
+	if (r) {
+		sbuf_addf(why, "cannot write the gdb scripts: %s", strerror(-r));
+		goto out;
+	}
+	proc_init(&g->proc);
+	strvec_pushl(&g->proc.args, "gdb", "-q", "-nx", "-batch", "-x", cmdfile, "-x", script, NULL);
+	g->proc.in = PROC_NULL;
+	g->proc.out = PROC_PIPE;
+	g->proc.err_to_out = true;
+	g->proc.new_pgrp = true;
+	r = proc_start(&g->proc);
+	if (r) {
+		sbuf_addf(why, r == -ENOENT ? "gdb not found in PATH; install the Debian package gdb"
+					    : "cannot start gdb: %s", strerror(-r));
+		proc_clear(&g->proc);
+		goto out;
+	}
+	g->running = true;
+out:
+	sbuf_release(&cmds);
+	sbuf_release(&py);
+	free(cmdfile);
+	free(script);
+	return r;
+}
+
+/* After the VM is gone: let gdb finish its report (it sees the connection close). */
+static void gdb_driver_finish(struct gdb_driver *g)
+{
+	long long deadline = now_ms() + 10000;
+
+	while (g->proc.out_fd >= 0 && now_ms() < deadline && !proc_interrupted()) {
+		struct pollfd pfd = { .fd = g->proc.out_fd, .events = POLLIN };
+		if (poll(&pfd, 1, 200) > 0 && !gdb_read(g))
+			break;
+	}
+	proc_terminate(&g->proc, 2000);
+	if (g->partial.len) {
+		char *l = xstrdup(g->partial.buf);
+		g->partial.len = 0;
+		gdb_line(g, l);
+		free(l);
+	}
+	proc_clear(&g->proc);
+	g->running = false;
+}
+
 static void cleanup_instance(void *arg)
 {
 	instance_remove(arg);
@@ -337,6 +640,8 @@ int cmd_run(int argc, char **argv)
 	char *rootfs = NULL, *initrd = NULL, *append = NULL, *nonce = NULL, *payload = NULL;
 	char *qmp_path = NULL, *log_path = NULL, *qlog_path = NULL, *kernel = NULL;
 	struct console_state cs = { .qemu_in = -1 };
+	struct kbuild_artifacts art = { 0 };
+	struct gdb_driver gd = { .breaks = NULL };
 	int r, ret = EXIT_FAIL, qlog = -1, gdb_fd = -1, qmp_fd = -1;
 	bool interactive;
 
@@ -345,21 +650,20 @@ int cmd_run(int argc, char **argv)
 		return r < 0 ? EXIT_OK : r;
 
 	/* Validate everything before anything is created. */
-	if (!o.kernel) {
-		ret = usage_error("run", "no kernel given; pass --kernel BZIMAGE");
+	r = resolve_kernel(&o, &art, &why);
+	if (r) {
+		error("%s", why.buf);
+		ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	r = bzimage_check(o.kernel);
-	if (r == -ENOEXEC) {
-		error("'%s' is not a bzImage (no x86 boot header); pass arch/x86/boot/bzImage, not vmlinux", o.kernel);
-		ret = EXIT_USAGE;
-		goto out;
-	} else if (r) {
-		error("cannot open kernel '%s': %s", o.kernel, strerror(-r));
+	kernel = xstrdup(art.bzimage);
+	r = check_breaks(&o, art.vmlinux, &why);
+	if (r) {
+		error("%s", why.buf);
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	kernel = abspath(o.kernel);
+	sbuf_reset(&why);
 	if (o.initrd && !is_regular(o.initrd)) {
 		error("cannot open initrd '%s': %s", o.initrd, strerror(path_exists(o.initrd) ? EISDIR : ENOENT));
 		ret = EXIT_USAGE;
@@ -470,7 +774,7 @@ int cmd_run(int argc, char **argv)
 		.root = kind == RK_DISK ? "/dev/sda" : NULL,
 		.exec_nonce = nonce,
 		.quiet = o.exec && verbosity <= 0,
-		.panic_reboot = !o.gdb_port,
+		.panic_reboot = !o.gdb_port || o.breaks.n,
 		.kaslr = o.kaslr,
 	};
 	append = kernel_cmdline(&co);
@@ -485,7 +789,7 @@ int cmd_run(int argc, char **argv)
 		.memory_mb = o.memory_mb,
 		.smp = o.smp,
 		.gdb_fd = gdb_fd,
-		.wait_gdb = o.wait_gdb,
+		.wait_gdb = o.wait_gdb || o.breaks.n,
 		.qmp_fd = qmp_fd,
 		.console_log = log_path,
 		.console = interactive ? CONSOLE_TERMINAL : CONSOLE_PIPE,
@@ -534,12 +838,27 @@ int cmd_run(int argc, char **argv)
 	in.started = (long long)time(NULL);
 	in.kernel = xstrdup(kernel);
 	in.rootfs = xstrdup(rootfs);
+	if (art.vmlinux)
+		in.vmlinux = xstrdup(art.vmlinux);
+	if (art.build_dir)
+		in.build_dir = xstrdup(art.build_dir);
 	in.accel = xstrdup(accel_name(accel));
 	r = instance_save(&in);
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
 
-	if (o.gdb_port)
+	if (o.breaks.n) {
+		gd.breaks = &o.breaks;
+		gd.hits = xcalloc(o.breaks.n, sizeof(*gd.hits));
+		gd.max_hits = o.max_hits;
+		r = gdb_driver_start(&gd, &in, &art, o.gdb_port, &o, &why);
+		if (r) {
+			error("%s", why.buf);
+			proc_terminate(&qemu, 2000);
+			proc_clear(&qemu);
+			goto out;
+		}
+	} else if (o.gdb_port)
 		note("VM %s: gdbstub on 127.0.0.1:%d%s; attach with 'kdebug gdb %s'", in.name,
 		     o.gdb_port, o.wait_gdb ? " (halted until gdb continues)" : "", in.name);
 	else if (!interactive && !o.exec)
@@ -557,17 +876,20 @@ int cmd_run(int argc, char **argv)
 	/* Main loop: console output, QEMU's exit, signals, the deadline. */
 	long long done_at = -1;
 	while (proc_running(&qemu)) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = qemu.out_fd, .events = POLLIN },
 			{ .fd = proc_poll_fd(&qemu), .events = POLLIN },
 			{ .fd = proc_signal_fd(), .events = POLLIN },
+			{ .fd = gd.running ? gd.proc.out_fd : -1, .events = POLLIN },
 		};
 		int wait = 200;
 		if (deadline >= 0 && deadline - now_ms() < wait)
 			wait = deadline - now_ms() > 0 ? (int)(deadline - now_ms()) : 0;
-		poll(pfd, 3, wait);
+		poll(pfd, 4, wait);
 		if (proc_interrupted())
 			break;
+		if (pfd[3].revents & (POLLIN | POLLHUP))
+			gdb_read(&gd);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			char buf[4096];
 			ssize_t n = read(qemu.out_fd, buf, sizeof(buf));
@@ -606,6 +928,19 @@ int cmd_run(int argc, char **argv)
 	proc_terminate(&qemu, 3000);
 	int qcode = proc_exit_code(&qemu);
 	proc_clear(&qemu);
+	bool missed = false;
+	if (gd.running) {
+		gdb_driver_finish(&gd);
+		for (size_t i = 0; i < o.breaks.n; i++) {
+			printf("%s: %lu hit%s%s\n", o.breaks.v[i], gd.hits[i], gd.hits[i] == 1 ? "" : "s",
+			       o.max_hits && gd.hits[i] >= o.max_hits ? " (--max-hits reached; later hits not reported)" : "");
+			if (!gd.hits[i])
+				missed = true;
+		}
+		fflush(stdout);
+		if (!gd.done && verbosity <= 0 && !proc_interrupted())
+			warning("gdb did not finish its report; its output was:\n%s", sbuf_str(&gd.log));
+	}
 
 	if (proc_interrupted()) {
 		error("interrupted; VM %s stopped", in.name);
@@ -620,6 +955,12 @@ int cmd_run(int argc, char **argv)
 		ret = EXIT_FAIL;
 	} else if (o.exec && cs.done) {
 		ret = cs.status;
+		if (!ret && o.expect_hit && missed) {
+			for (size_t i = 0; i < o.breaks.n; i++)
+				if (!gd.hits[i])
+					error("breakpoint '%s' was never hit (--expect-hit)", o.breaks.v[i]);
+			ret = EXIT_FAIL;
+		}
 	} else if (o.exec) {
 		if (exited && qcode && !cs.nlines)
 			report_qemu_log(qlog_path);
@@ -662,5 +1003,10 @@ out:
 	free(log_path);
 	free(qlog_path);
 	free(kernel);
+	kbuild_artifacts_clear(&art);
+	strvec_clear(&o.breaks);
+	free(gd.hits);
+	sbuf_release(&gd.partial);
+	sbuf_release(&gd.log);
 	return ret;
 }
