@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "gdb.h"
 
+#include <errno.h>
+
+#include "elfsym.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +152,44 @@ enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned lo
 	if (!strcmp(line, "KDEBUG-DONE"))
 		return GDB_DONE;
 	return GDB_OTHER;
+}
+
+/* Every --break SYM must exist in vmlinux (addresses *ADDR are taken as they are). */
+int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sbuf *why)
+{
+	struct elf_symtab t = { 0 };
+	bool need = false;
+	int r = 0;
+
+	for (size_t i = 0; i < breaks->n; i++)
+		if (breaks->v[i][0] != '*')
+			need = true;
+	if (!need)
+		return 0;
+	if (!vmlinux) {
+		sbuf_addf(why, "--break %s needs the kernel's symbols; pass --kernel BUILD_DIR or --vmlinux FILE (or use --break '*ADDRESS')",
+			  breaks->v[0]);
+		return -EINVAL;
+	}
+	r = elf_symtab_load(vmlinux, &t);
+	if (r) {
+		sbuf_addf(why, "cannot read the symbols of '%s': %s", vmlinux,
+			  r == -ENOENT ? "it has no symbol table" : strerror(-r));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < breaks->n && !r; i++) {
+		const char *sym = breaks->v[i];
+		if (sym[0] == '*' || elf_symtab_find(&t, sym))
+			continue;
+		struct strvec sugg = STRVEC_INIT;
+		elf_symtab_suggest(&t, sym, 3, &sugg);
+		sbuf_addf(why, "no symbol '%s' in %s", sym, path_basename(vmlinux));
+		for (size_t k = 0; k < sugg.n; k++)
+			sbuf_addf(why, "%s'%s'", k ? ", " : "; did you mean ", sugg.v[k]);
+		sbuf_addf(why, "%s", sugg.n ? "?" : "");
+		strvec_clear(&sugg);
+		r = -EINVAL;
+	}
+	elf_symtab_free(&t);
+	return r;
 }

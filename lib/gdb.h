@@ -53,4 +53,11 @@ enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE };
 enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned long *count,
 			     const char **rest);
 
+/*
+ * Every SYM in breaks must be a symbol of vmlinux (*ADDR entries are taken
+ * as they are).  -EINVAL with why: "no symbol 'ip_rvc' in vmlinux; did you
+ * mean 'ip_rcv'?", or that symbols are needed when vmlinux is NULL.
+ */
+int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sbuf *why);
+
 #endif

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "gdb.h"
 #include "instance.h"
+#include "kbuild.h"
 #include "proc.h"
 #include "util.h"
 
@@ -108,9 +109,28 @@ int cmd_gdb(int argc, char **argv)
 			vmlinux = in.vmlinux;
 	}
 
-	char *gdb_py = NULL, *build_dir = NULL;
-	if (vmlinux) {
-		build_dir = path_dirname(vmlinux);
+	/* The build the VM came from: vmlinux, its gdb scripts, the source tree. */
+	struct kbuild_artifacts art = { 0 };
+	const char *build = have_instance && in.build_dir && !vmlinux ? in.build_dir : NULL;
+	char *vdir = vmlinux ? path_dirname(vmlinux) : NULL;
+	if (kbuild_resolve(build ? build : vdir, &art, NULL) == 0 &&
+	    (!vmlinux || !strcmp(art.vmlinux, vmlinux) || (build && !strcmp(art.build_dir, build)))) {
+		if (!vmlinux)
+			vmlinux = art.vmlinux;
+	} else {
+		kbuild_artifacts_clear(&art);
+	}
+	free(vdir);
+	r = gdb_check_breaks(&breaks, vmlinux, &cmds);
+	if (r) {
+		error("%s", cmds.buf);
+		kbuild_artifacts_clear(&art);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	char *build_dir = art.build_dir ? xstrdup(art.build_dir) : vmlinux ? path_dirname(vmlinux) : NULL;
+	char *gdb_py = art.gdb_scripts ? xstrdup(art.gdb_scripts) : NULL;
+	if (!gdb_py && build_dir) {
 		gdb_py = path_join(build_dir, "vmlinux-gdb.py");
 		if (!is_regular(gdb_py)) {
 			free(gdb_py);
@@ -121,12 +141,14 @@ int cmd_gdb(int argc, char **argv)
 		.vmlinux = vmlinux,
 		.build_dir = build_dir,
 		.gdb_py = gdb_py,
+		.src_dir = art.src_dir && art.build_dir && strcmp(art.src_dir, art.build_dir) ? art.src_dir : NULL,
 		.port = (int)port,
 		.breaks = &breaks,
 	};
 	gdb_write_commands(&go, &cmds);
 	free(gdb_py);
 	free(build_dir);
+	kbuild_artifacts_clear(&art);
 
 	if (have_instance) {
 		cmdfile = instance_path(&in, "gdb.cmd");

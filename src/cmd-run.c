@@ -415,45 +415,6 @@ static int resolve_kernel(const struct run_opts *o, struct kbuild_artifacts *art
 	return 0;
 }
 
-/* Every --break SYM must exist in vmlinux (addresses *ADDR are taken as they are). */
-static int check_breaks(const struct run_opts *o, const char *vmlinux, struct sbuf *why)
-{
-	struct elf_symtab t = { 0 };
-	bool need = false;
-	int r = 0;
-
-	for (size_t i = 0; i < o->breaks.n; i++)
-		if (o->breaks.v[i][0] != '*')
-			need = true;
-	if (!need)
-		return 0;
-	if (!vmlinux) {
-		sbuf_addf(why, "--break %s needs the kernel's symbols; pass --kernel BUILD_DIR or --vmlinux FILE (or use --break '*ADDRESS')",
-			  o->breaks.v[0]);
-		return -EINVAL;
-	}
-	r = elf_symtab_load(vmlinux, &t);
-	if (r) {
-		sbuf_addf(why, "cannot read the symbols of '%s': %s", vmlinux,
-			  r == -ENOENT ? "it has no symbol table" : strerror(-r));
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < o->breaks.n && !r; i++) {
-		const char *sym = o->breaks.v[i];
-		if (sym[0] == '*' || elf_symtab_find(&t, sym))
-			continue;
-		struct strvec sugg = STRVEC_INIT;
-		elf_symtab_suggest(&t, sym, 3, &sugg);
-		sbuf_addf(why, "no symbol '%s' in %s", sym, path_basename(vmlinux));
-		for (size_t k = 0; k < sugg.n; k++)
-			sbuf_addf(why, "%s'%s'", k ? ", " : "; did you mean ", sugg.v[k]);
-		sbuf_addf(why, "%s", sugg.n ? "?" : "");
-		strvec_clear(&sugg);
-		r = -EINVAL;
-	}
-	elf_symtab_free(&t);
-	return r;
-}
 
 /* Output of the scripted gdb (see gdb_write_break_script()). */
 struct gdb_driver {
@@ -657,7 +618,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	kernel = xstrdup(art.bzimage);
-	r = check_breaks(&o, art.vmlinux, &why);
+	r = gdb_check_breaks(&o.breaks, art.vmlinux, &why);
 	if (r) {
 		error("%s", why.buf);
 		ret = EXIT_USAGE;
