@@ -95,6 +95,7 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 		"    gdb.execute('%s %s' % (kind, loc), to_string=True)\n"
 		"    bps.append(gdb.breakpoints()[-1])\n"
 		"hits = [0] * len(bps)\n"
+		"print('KDEBUG-ARMED', flush=True)\n"
 		"while True:\n"
 		"    before = [b.hit_count for b in bps]\n"
 		"    try:\n"
@@ -151,6 +152,8 @@ enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned lo
 	}
 	if (!strcmp(line, "KDEBUG-DONE"))
 		return GDB_DONE;
+	if (!strcmp(line, "KDEBUG-ARMED"))
+		return GDB_ARMED;
 	return GDB_OTHER;
 }
 

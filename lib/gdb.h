@@ -31,8 +31,8 @@ void gdb_build_argv(const char *cmdfile, const char *batch, struct strvec *argv)
 
 
 /*
- * Scripted breakpoint runs: a gdb Python script that continues the target,
- * and on each stop prints
+ * Scripted breakpoint runs: a gdb Python script that sets the breakpoints,
+ * prints "KDEBUG-ARMED", continues the target, and on each stop prints
  *   KDEBUG-HIT <index> <function> <file>:<line>
  *   <backtrace lines>
  *   KDEBUG-BT-END
@@ -49,7 +49,7 @@ struct gdb_break_opts {
 void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out);
 
 /* Parse one line of that output; returns the KDEBUG- kind or 0 for others. */
-enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE };
+enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE, GDB_ARMED };
 enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned long *count,
 			     const char **rest);
 

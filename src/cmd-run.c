@@ -60,6 +60,9 @@ static const char run_help[] =
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
 "      --expect-hit        fail unless every breakpoint was hit\n"
 "      --max-hits N        stop reporting a breakpoint after N hits (default 10)\n"
+"  The VM boots while gdb loads the symbols; the command starts once the\n"
+"  breakpoints are in.  For breakpoints in early boot (start_kernel, ...) add\n"
+"  --wait-gdb: the CPU then waits for gdb before its first instruction.\n"
 "\n"
 "On a terminal the console is interactive: Ctrl-A x quits QEMU, Ctrl-A c\n"
 "switches between the console and the QEMU monitor, Ctrl-A h lists the keys.\n"
@@ -174,8 +177,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				   "to debug by hand use --gdb and 'kdebug gdb --break'");
 	if (o->expect_hit && !o->breaks.n)
 		return usage_error("run", "--expect-hit needs --break");
-	if (o->breaks.n && o->wait_gdb)
-		return usage_error("run", "--break and --wait-gdb do not go together (--break already starts the VM halted)");
 	if (o->breaks.n && !o->gdb_port)
 		o->gdb_port = -1;	/* the scripted gdb needs a stub */
 	if (o->wait_gdb && !o->gdb_port)
@@ -279,7 +280,7 @@ struct console_state {
 	const char *nonce;	/* NULL unless --exec */
 	const char *payload;
 	int qemu_in;
-	bool ready, started, done, panic;
+	bool ready, sent, started, done, panic;
 	int status;
 	size_t nlines;
 	struct sbuf partial;
@@ -300,13 +301,7 @@ static void console_line(struct console_state *cs, char *line)
 	cs->nlines++;
 	switch (guest_scan_line(line, cs->nonce, &status, &pre)) {
 	case GUEST_READY:
-		if (!cs->ready && cs->qemu_in >= 0) {
-			cs->ready = true;
-			size_t n = strlen(cs->payload);
-			/* Small: fits the pipe buffer in one write. */
-			if (write(cs->qemu_in, cs->payload, n) != (ssize_t)n)
-				cs->done = true;
-		}
+		cs->ready = true;	/* the payload goes out from console_send() */
 		break;
 	case GUEST_START:
 		cs->started = true;
@@ -329,6 +324,18 @@ static void console_line(struct console_state *cs, char *line)
 	}
 	if (cs->started)
 		fflush(stdout);
+}
+
+/* Type the command once the guest is ready (and gdb's breakpoints are armed). */
+static void console_send(struct console_state *cs, bool armed)
+{
+	if (!cs->ready || cs->sent || !armed || cs->qemu_in < 0 || !cs->payload)
+		return;
+	size_t n = strlen(cs->payload);
+	cs->sent = true;
+	/* Small: fits the pipe buffer in one write. */
+	if (write(cs->qemu_in, cs->payload, n) != (ssize_t)n)
+		cs->done = true;
 }
 
 static void console_feed(struct console_state *cs, const char *buf, size_t n)
@@ -423,7 +430,7 @@ struct gdb_driver {
 	const struct strvec *breaks;
 	unsigned long *hits;	/* per breakpoint, as counted by the script */
 	unsigned long max_hits;
-	bool in_bt, done;
+	bool in_bt, done, armed;
 	struct sbuf partial;
 	struct sbuf log;	/* everything gdb said, for errors */
 };
@@ -458,6 +465,9 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 		break;
 	case GDB_DONE:
 		g->done = true;
+		break;
+	case GDB_ARMED:
+		g->armed = true;
 		break;
 	case GDB_OTHER:
 		if (g->in_bt)
@@ -750,7 +760,7 @@ int cmd_run(int argc, char **argv)
 		.memory_mb = o.memory_mb,
 		.smp = o.smp,
 		.gdb_fd = gdb_fd,
-		.wait_gdb = o.wait_gdb || o.breaks.n,
+		.wait_gdb = o.wait_gdb,
 		.qmp_fd = qmp_fd,
 		.console_log = log_path,
 		.console = interactive ? CONSOLE_TERMINAL : CONSOLE_PIPE,
@@ -851,6 +861,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			gdb_read(&gd);
+		/* With --break, the command waits until gdb has its breakpoints in. */
+		console_send(&cs, !o.breaks.n || gd.armed);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
 			char buf[4096];
 			ssize_t n = read(qemu.out_fd, buf, sizeof(buf));
