@@ -65,6 +65,13 @@ install: kdebug
 clean:
 	$(RM) .build-flags kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
-.PHONY: all unit check install clean
+# The README's first command: configure Debian's linux-source-6.1 with the
+# minimal debug profile, build it, boot it and hit the tutorial's breakpoint.
+quickstart: kdebug
+	./kdebug config
+	./kdebug build
+	./kdebug run --break ip_rcv --exec 'ping -c1 127.0.0.1' --expect-hit
+
+.PHONY: all unit check install clean quickstart
 .SECONDARY:
 -include $(wildcard lib/*.d src/*.d t/unit/*.d)

@@ -32,9 +32,22 @@ test_expect_success '--expect-hit fails for a function that never runs' '
 	grep -q "breakpoint .ext4_fill_super. was never hit" err
 '
 
+test_expect_success 'early-boot breakpoints with --wait-gdb: start_kernel hits once' '
+	kdebug run -k "$KDIR" --wait-gdb --break start_kernel --exec true --expect-hit --timeout 300 >out 2>err &&
+	grep -qE "^hit start_kernel at init/main.c:[0-9]+ \(1\)$" out &&
+	grep -qx "start_kernel: 1 hit" out
+'
+
 test_expect_success 'the guest command status still wins over breakpoints' '
 	test_expect_code 4 kdebug run -k "$KDIR" --break ip_rcv --exec "exit 4" --timeout 300 >out 2>err &&
 	grep -qx "ip_rcv: 0 hits" out
+'
+
+test_expect_success 'run without --kernel boots the last kdebug build' '
+	mkdir -p lastcache && printf "%s\n" "$KDIR" >lastcache/last-build &&
+	KDEBUG_CACHE_DIR=$PWD/lastcache kdebug run --exec "cat /proc/version" --timeout 300 >out &&
+	grep -q "^Linux version $(cat "$KDIR/include/config/kernel.release") " out &&
+	grep -q "$(strings "$KDIR/vmlinux" | grep -m1 "^Linux version" | cut -c1-60)" out
 '
 
 test_expect_success 'an unknown breakpoint symbol is refused before anything starts, with suggestions' '
