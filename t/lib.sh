@@ -78,7 +78,9 @@ test_expect_success() {
 	else
 		echo "not ok $test_count - $desc"
 		test_failures=$((test_failures + 1))
-		sed 's/^/# /' "$out" | tail -n 60
+		# On stderr too, so that prove shows it without -v (CI logs).
+		{ echo "# $TEST_NAME: not ok $test_count - $desc"; sed 's/^/#   /' "$out" | tail -n 60; } |
+			tee /dev/stderr
 	fi
 	return 0
 }

@@ -148,7 +148,8 @@ test_expect_success 'a file that is not a bzImage' '
 '
 
 test_expect_success 'no kernel at all' '
-	test_expect_code 2 kdebug run --exec true 2>err &&
+	mkdir -p empty-cache &&
+	test_expect_code 2 env KDEBUG_CACHE_DIR=$PWD/empty-cache "$KDEBUG_BIN" run --exec true 2>err &&
 	test $(wc -l <err) = 1 && grep -q -- "--kernel" err && no_leftovers
 '
 
