@@ -770,44 +770,12 @@ int kbuild_make_capture(const char *src, const char *out, const char *cc,
 			const char *const *targets, struct sbuf *output, int *code)
 {
 	struct proc p;
-	int r;
 
 	proc_init(&p);
 	make_args(&p.args, src, out, cc, 0, targets);
 	strvec_push(&p.env, "LC_ALL=C");
-	p.in = PROC_NULL;
-	p.out = PROC_PIPE;
 	p.err_to_out = true;
-	r = proc_start(&p);
-	if (r) {
-		proc_clear(&p);
-		return r;
-	}
-	for (;;) {
-		char buf[8192];
-		ssize_t n = read(p.out_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR) {
-			if (proc_interrupted())
-				break;
-			continue;
-		}
-		if (n <= 0)
-			break;
-		sbuf_add(output, buf, (size_t)n);
-	}
-	if (proc_interrupted()) {
-		proc_terminate(&p, 5000);
-		proc_clear(&p);
-		return -EINTR;
-	}
-	if (proc_wait(&p, -1) == -EINTR) {
-		proc_terminate(&p, 5000);
-		proc_clear(&p);
-		return -EINTR;
-	}
-	*code = proc_exit_code(&p);
-	proc_clear(&p);
-	return 0;
+	return proc_capture(&p, output, NULL, 0, code);
 }
 
 /* ---- artifacts ---- */

@@ -442,47 +442,60 @@ int proc_poll_fd(const struct proc *p)
 }
 
 
-int proc_run(const char *const *argv, struct sbuf *out, struct sbuf *err, int *code)
+int proc_capture(struct proc *p, struct sbuf *out, struct sbuf *err, size_t max, int *code)
 {
-	struct proc p;
 	int r;
 
-	proc_init(&p);
-	strvec_pushv(&p.args, argv);
-	p.in = PROC_NULL;
-	p.out = out ? PROC_PIPE : PROC_INHERIT;
-	p.err = err ? PROC_PIPE : PROC_INHERIT;
-	r = proc_start(&p);
+	if (p->in == PROC_INHERIT)
+		p->in = PROC_NULL;
+	if (out)
+		p->out = PROC_PIPE;
+	if (err && !p->err_to_out)
+		p->err = PROC_PIPE;
+	r = proc_start(p);
 	if (r) {
-		proc_clear(&p);
+		proc_clear(p);
 		return r;
 	}
-	/* Read both pipes without deadlock. */
-	while (p.out_fd >= 0 || p.err_fd >= 0) {
-		struct pollfd pfd[2] = {
-			{ .fd = p.out_fd, .events = POLLIN },
-			{ .fd = p.err_fd, .events = POLLIN },
+	/* Read both pipes without deadlock; stop early on ^C. */
+	while ((p->out_fd >= 0 || p->err_fd >= 0) && !got_signal) {
+		struct pollfd pfd[3] = {
+			{ .fd = p->out_fd, .events = POLLIN },
+			{ .fd = p->err_fd, .events = POLLIN },
+			{ .fd = sig_pipe[0], .events = POLLIN },
 		};
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++) {
-			int *fd = i ? &p.err_fd : &p.out_fd;
+			int *fd = i ? &p->err_fd : &p->out_fd;
 			struct sbuf *sb = i ? err : out;
 			if (*fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			char buf[8192];
 			ssize_t n = read(*fd, buf, sizeof(buf));
-			if (n > 0)
+			if (n > 0 && (!max || sb->len < max))
 				sbuf_add(sb, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR)
+			else if (n == 0 || (n < 0 && errno != EINTR))
 				close_fd(fd);
 		}
 	}
-	while (proc_wait(&p, -1) == -EINTR)
-		proc_terminate(&p, 1000);
-	*code = proc_exit_code(&p);
-	proc_clear(&p);
+	if (got_signal || proc_wait(p, -1) == -EINTR) {
+		proc_terminate(p, 3000);
+		proc_clear(p);
+		return -EINTR;
+	}
+	*code = proc_exit_code(p);
+	proc_clear(p);
 	return 0;
+}
+
+int proc_run(const char *const *argv, struct sbuf *out, struct sbuf *err, int *code)
+{
+	struct proc p;
+
+	proc_init(&p);
+	strvec_pushv(&p.args, argv);
+	return proc_capture(&p, out, err, 0, code);
 }
 
 int proc_exec(const char *const *argv)

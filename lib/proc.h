@@ -65,6 +65,16 @@ bool proc_running(struct proc *p);
 int proc_poll_fd(const struct proc *p);
 
 /*
+ * Start a prepared proc (args, env, dir set by the caller; stdin defaults
+ * to /dev/null), read its stdout into out and its stderr into err (either
+ * may be NULL: that stream keeps what p says; with err_to_out both go to
+ * out), and wait.  At most max bytes are kept of each (0: no limit).
+ * 0 with *code set; -EINTR when kdebug was interrupted (the child is
+ * stopped); -errno when it could not start.  p is cleared in every case.
+ */
+int proc_capture(struct proc *p, struct sbuf *out, struct sbuf *err, size_t max, int *code);
+
+/*
  * Run argv to completion, capturing stdout (and stderr into err if given,
  * else stderr inherited).  Returns 0 and sets *code to the exit code, or
  * -errno when it could not start.

@@ -841,38 +841,13 @@ static void uuid_from(const unsigned char *h, char out[37])
 static int run_tool(const char *const *argv, const struct ext_job *x, struct sbuf *err, int *code)
 {
 	struct proc p;
-	int r;
 
 	proc_init(&p);
 	strvec_pushv(&p.args, argv);
 	strvec_pushf(&p.env, "E2FSPROGS_FAKE_TIME=%s", x ? x->fake_time : "1");
 	strvec_push(&p.env, "LC_ALL=C");
-	p.in = PROC_NULL;
 	p.out = PROC_NULL;
-	p.err = PROC_PIPE;
-	r = proc_start(&p);
-	if (r) {
-		proc_clear(&p);
-		return r;
-	}
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(p.err_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR && !proc_interrupted())
-			continue;
-		if (n <= 0)
-			break;
-		if (err->len < 65536)
-			sbuf_add(err, buf, (size_t)n);
-	}
-	while ((r = proc_wait(&p, -1)) == -EINTR) {
-		proc_terminate(&p, 2000);
-		break;
-	}
-	if (!r)
-		*code = proc_exit_code(&p);
-	proc_clear(&p);
-	return r;
+	return proc_capture(&p, NULL, err, 65536, code);
 }
 
 /* First line of text that is not the e2fsprogs version banner. */

@@ -515,6 +515,13 @@ char *find_in_path(const char *name)
 	return NULL;
 }
 
+bool in_path(const char *name)
+{
+	char *p = find_in_path(name);
+	free(p);
+	return p != NULL;
+}
+
 char *abspath(const char *p)
 {
 	char *r = realpath(p, NULL);

@@ -77,6 +77,8 @@ bool is_regular(const char *path);
 bool is_executable(const char *path);
 /* Search PATH for an executable; returns malloc'd path or NULL. */
 char *find_in_path(const char *name);
+/* Is NAME an executable in PATH? */
+bool in_path(const char *name);
 /* Absolute path of p (need not exist): realpath or cwd-joined. */
 char *abspath(const char *p);
 /* Directory part / last component, malloc'd. */

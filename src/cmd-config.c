@@ -127,37 +127,13 @@ static char *first_missing_dir(const char *path)
 static int run_script(const char *dir, const char *const *argv, struct sbuf *log, int *code)
 {
 	struct proc p;
-	int r;
 
 	proc_init(&p);
 	strvec_pushv(&p.args, argv);
 	strvec_push(&p.env, "LC_ALL=C");
 	p.dir = dir;
-	p.in = PROC_NULL;
-	p.out = PROC_PIPE;
 	p.err_to_out = true;
-	r = proc_start(&p);
-	if (r) {
-		proc_clear(&p);
-		return r;
-	}
-	for (;;) {
-		char buf[8192];
-		ssize_t n = read(p.out_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR && !proc_interrupted())
-			continue;
-		if (n <= 0)
-			break;
-		sbuf_add(log, buf, (size_t)n);
-	}
-	if (proc_interrupted() || proc_wait(&p, -1) == -EINTR) {
-		proc_terminate(&p, 3000);
-		proc_clear(&p);
-		return -EINTR;
-	}
-	*code = proc_exit_code(&p);
-	proc_clear(&p);
-	return 0;
+	return proc_capture(&p, log, NULL, 0, code);
 }
 
 struct ctx {

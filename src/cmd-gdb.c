@@ -165,7 +165,7 @@ int cmd_gdb(int argc, char **argv)
 		error("cannot write the gdb command file: %s", strerror(-r));
 		goto out;
 	}
-	if (!find_in_path("gdb")) {
+	if (!in_path("gdb")) {
 		error("gdb not found in PATH; install the Debian package gdb");
 		goto out;
 	}

@@ -658,7 +658,7 @@ int cmd_run(int argc, char **argv)
 		}
 		rootfs = abspath(o.rootfs);
 	}
-	if (!find_in_path("qemu-system-x86_64")) {
+	if (!in_path("qemu-system-x86_64")) {
 		error("qemu-system-x86_64 not found in PATH; install the Debian package qemu-system-x86");
 		ret = EXIT_USAGE;
 		goto out;

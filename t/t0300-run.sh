@@ -28,6 +28,19 @@ echo \$((6*7)) | tr 4 X" >out &&
 	grep -qx "a b|c|" out && grep -qx "X2" out
 '
 
+test_expect_success 'memory, CPUs and extra QEMU arguments reach the guest' '
+	kdebug run -k "$KERNEL" --memory 300 --smp 2 --qemu-arg -name --qemu-arg kdebug-test-vm \
+		--exec "nproc; grep MemTotal /proc/meminfo" --timeout 180 >out &&
+	grep -qx 2 out &&
+	kb=$(awk "/MemTotal/ {print \$2}" out) && test "$kb" -gt 200000 && test "$kb" -le 307200
+'
+
+test_expect_success 'interactive: console on a terminal, the monitor on Ctrl-A c, Ctrl-A x quits' '
+	python3 "$TEST_DIRECTORY/interactive.py" "$KDEBUG_BIN" run -k "$KERNEL" --name tty >tty.out 2>&1 &&
+	test ! -e "$XDG_RUNTIME_DIR/kdebug/tty" &&
+	test -z "$(qemu_pids)"
+'
+
 test_expect_success 'the instance is gone after the run' '
 	kdebug ps >ps && ! grep -q "^k1 " ps &&
 	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Drive `kdebug run` on a pseudo-terminal, as a person would: wait for the
+guest's shell, type a command, read its output, then quit with Ctrl-A x.
+Usage: interactive.py KDEBUG ARGS...   (exit 0 when every step worked)"""
+import os, pty, select, sys, time
+
+def main():
+    argv = sys.argv[1:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    buf = b""
+    def expect(what, timeout):
+        nonlocal buf
+        end = time.time() + timeout
+        while what not in buf:
+            left = end - time.time()
+            if left <= 0:
+                sys.stderr.write("timed out waiting for %r; got:\n%s\n" % (what, buf[-2000:].decode(errors="replace")))
+                return False
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    sys.stderr.write("EOF waiting for %r\n" % what)
+                    return False
+                buf += data
+        return True
+    ok = expect(b"Ctrl-A x quits", 30)
+    ok = ok and expect(b"kdebug:/# ", 120)    # the guest's shell prompt (rcS, inittab)
+    if ok:
+        buf = b""
+        os.write(fd, b"echo $((40+2))-MARK\r")
+        ok = expect(b"42-MARK", 30)
+    if ok:
+        os.write(fd, b"\x01c")                 # Ctrl-A c: the QEMU monitor
+        time.sleep(0.5)
+        os.write(fd, b"info status\r")
+        ok = expect(b"VM status: running", 30)
+        os.write(fd, b"\x01c")                 # back to the console
+    if ok:
+        os.write(fd, b"\x01x")                 # Ctrl-A x: quit
+    end = time.time() + 30
+    while time.time() < end:
+        wpid, status = os.waitpid(pid, os.WNOHANG)
+        if wpid:
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0:
+                sys.stderr.write("kdebug run exited %d\n" % code)
+            return 0 if ok and code == 0 else 1
+        try:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                os.read(fd, 4096)
+        except OSError:
+            pass
+    sys.stderr.write("kdebug run did not exit after Ctrl-A x\n")
+    os.kill(pid, 9)
+    return 1
+
+sys.exit(main())
