@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,6 +132,8 @@ char *kernel_cmdline(const struct cmdline_opts *o)
 		ADD("quiet");
 	if (o->panic_reboot && !has_word_prefix(user, "panic="))
 		ADD("panic=-1");
+	if (o->guest_net && !has_word_prefix(user, "kdebug.net="))
+		ADD("kdebug.net=%s", o->guest_net);
 	if (o->exec_nonce)
 		ADD("kdebug.exec=%s", o->exec_nonce);
 	if (*user)
@@ -213,5 +216,64 @@ int bzimage_check(const char *path)
 	/* Boot sector signature 0x55AA at 0x1fe and "HdrS" at 0x202. */
 	if (hdr[0x1fe] != 0x55 || hdr[0x1ff] != 0xaa || memcmp(hdr + 0x202, "HdrS", 4))
 		return -ENOEXEC;
+	return 0;
+}
+
+int qemu_nic_parse(const char *s, enum qemu_nic *out)
+{
+	if (!strcmp(s, "e1000"))
+		*out = NIC_E1000;
+	else if (!strcmp(s, "virtio-net") || !strcmp(s, "virtio"))
+		*out = NIC_VIRTIO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id)
+{
+	strvec_push(argv, "-device");
+	strvec_pushf(argv, "%s,netdev=%s,romfile=", nic == NIC_VIRTIO ? "virtio-net-pci" : "e1000",
+		     netdev_id);
+}
+
+void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_adds(&sb, "user,id=n0");
+	for (size_t i = 0; forwards && i < forwards->n; i++) {
+		int h, g;
+		if (forward_parse(forwards->v[i], &h, &g) == 0)
+			sbuf_addf(&sb, ",hostfwd=tcp:127.0.0.1:%d-:%d", h, g);
+	}
+	strvec_pushl(argv, "-netdev", sb.buf, NULL);
+	qemu_add_nic(argv, nic, "n0");
+	sbuf_release(&sb);
+}
+
+void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd)
+{
+	strvec_push(argv, "-netdev");
+	strvec_pushf(argv, "tap,id=n0,fd=%d", tap_fd);
+	qemu_add_nic(argv, nic, "n0");
+}
+
+int forward_parse(const char *s, int *host, int *guest)
+{
+	const char *colon = strchr(s, ':');
+	unsigned long h, g;
+	char *hs;
+	int r;
+
+	if (!colon)
+		return -EINVAL;
+	hs = xstrndup(s, (size_t)(colon - s));
+	r = parse_uint(hs, 65535, &h);
+	free(hs);
+	if (r || !h || parse_uint(colon + 1, 65535, &g) || !g)
+		return -EINVAL;
+	*host = (int)h;
+	*guest = (int)g;
 	return 0;
 }

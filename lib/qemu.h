@@ -62,6 +62,7 @@ struct cmdline_opts {
 	const char *user;	/* --append, may be NULL */
 	const char *root;	/* e.g. "/dev/sda", or NULL for initramfs */
 	const char *exec_nonce;	/* kdebug.exec=NONCE, or NULL */
+	const char *guest_net;	/* kdebug.net=ADDR/PREFIX[,GW[,DNS]] for kdebug's rcS, or NULL */
 	bool quiet;
 	bool panic_reboot;	/* panic=-1 so that -no-reboot ends QEMU */
 	bool no_console;	/* --no-console-arg: leave console= to the user */
@@ -69,6 +70,21 @@ struct cmdline_opts {
 };
 /* Kernel command line: console=ttyS0 nokaslr ... then the user's --append. */
 char *kernel_cmdline(const struct cmdline_opts *o);
+
+enum qemu_nic { NIC_E1000, NIC_VIRTIO };
+int qemu_nic_parse(const char *s, enum qemu_nic *out);
+/* -device for the guest's NIC on netdev ID, without an option ROM (boot time). */
+void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id);
+/*
+ * User-mode networking (slirp): -netdev user,id=n0 with each forward
+ * "HOSTPORT:GUESTPORT" as hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT (host
+ * side on loopback only), and the NIC.
+ */
+void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards);
+/* A tap the guest's NIC uses through an inherited descriptor. */
+void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd);
+/* "HOSTPORT:GUESTPORT" -> ports; -EINVAL. */
+int forward_parse(const char *s, int *host, int *guest);
 
 /* Is FILE an x86 bzImage ("HdrS" setup header)? 0, -ENOEXEC, or -errno. */
 int bzimage_check(const char *path);

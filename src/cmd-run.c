@@ -55,6 +55,11 @@ static const char run_help[] =
 "  -t, --timeout SECS      kill the VM after SECS seconds (default: none)\n"
 "  -n, --name NAME         instance name (default k1, k2, ...)\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
+"      --net user|none     user: QEMU user-mode networking, eth0 gets 10.0.2.15/24,\n"
+"                          the host is 10.0.2.2 (default); none: no NIC\n"
+"      --nic e1000|virtio-net  the guest's NIC (default e1000, as the tutorial)\n"
+"      --forward H:G       host port H (on 127.0.0.1) to guest port G (repeatable)\n"
+"      --guest-ip CIDR     the guest's address (default 10.0.2.15/24 in user mode)\n"
 "\n"
 "Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
@@ -74,13 +79,17 @@ struct run_opts {
 	unsigned long memory_mb, smp, timeout, max_hits;
 	struct strvec breaks;
 	bool expect_hit;
+	const char *net, *guest_ip;
+	enum qemu_nic nic;
+	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
 	bool wait_gdb, kaslr;
 	struct strvec qemu_args;
 };
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
-       OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS };
+       OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
+       OPT_GUEST_IP };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -102,6 +111,10 @@ static const struct option run_longopts[] = {
 	{ "break",    required_argument, NULL, 'b' },
 	{ "expect-hit", no_argument,     NULL, OPT_EXPECT_HIT },
 	{ "max-hits", required_argument, NULL, OPT_MAX_HITS },
+	{ "net",      required_argument, NULL, OPT_NET },
+	{ "nic",      required_argument, NULL, OPT_NIC },
+	{ "forward",  required_argument, NULL, OPT_FORWARD },
+	{ "guest-ip", required_argument, NULL, OPT_GUEST_IP },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -114,7 +127,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	strvec_init(&o->qemu_args);
 	strvec_init(&o->breaks);
+	strvec_init(&o->forwards);
 	o->max_hits = 10;
+	o->net = "user";
 	o->accel = ACCEL_AUTO;
 	o->memory_mb = 512;
 	o->smp = 1;
@@ -162,6 +177,23 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_VMLINUX: o->vmlinux = optarg; break;
 		case 'b': strvec_push(&o->breaks, optarg); break;
 		case OPT_EXPECT_HIT: o->expect_hit = true; break;
+		case OPT_NET:
+			if (strcmp(optarg, "user") && strcmp(optarg, "none"))
+				return usage_error("run", "invalid --net '%s' (user or none)", optarg);
+			o->net = optarg;
+			break;
+		case OPT_NIC:
+			if (qemu_nic_parse(optarg, &o->nic))
+				return usage_error("run", "invalid --nic '%s' (e1000 or virtio-net)", optarg);
+			break;
+		case OPT_FORWARD: {
+			int h, g;
+			if (forward_parse(optarg, &h, &g))
+				return usage_error("run", "invalid --forward '%s' (HOSTPORT:GUESTPORT, e.g. 2222:22)", optarg);
+			strvec_push(&o->forwards, optarg);
+			break;
+		}
+		case OPT_GUEST_IP: o->guest_ip = optarg; break;
 		case OPT_MAX_HITS:
 			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
@@ -172,6 +204,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (o->forwards.n && strcmp(o->net, "user"))
+		return usage_error("run", "--forward needs --net user");
+	if (o->guest_ip && !strcmp(o->net, "none"))
+		return usage_error("run", "--guest-ip needs a network (--net user)");
+	if (o->guest_ip && !strchr(o->guest_ip, '/'))
+		return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24)", o->guest_ip);
 	if (o->breaks.n && !o->exec)
 		return usage_error("run", "--break drives gdb unattended and needs --exec CMD; "
 				   "to debug by hand use --gdb and 'kdebug gdb --break'");
@@ -603,7 +641,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct instance in = { .lock_fd = -1 };
 	struct proc qemu;
-	struct strvec qargv = STRVEC_INIT;
+	struct strvec qargv = STRVEC_INIT, net_args = STRVEC_INIT;
 	struct sbuf probe_buf = SBUF_INIT, why = SBUF_INIT;
 	struct accel_probe probe;
 	enum accel accel;
@@ -617,8 +655,10 @@ int cmd_run(int argc, char **argv)
 	bool interactive;
 
 	r = parse_run_opts(argc, argv, &o);
-	if (r)
-		return r < 0 ? EXIT_OK : r;
+	if (r) {
+		ret = r < 0 ? EXIT_OK : r;
+		goto out;
+	}
 
 	/* Validate everything before anything is created. */
 	r = resolve_kernel(&o, &art, &why);
@@ -678,6 +718,16 @@ int cmd_run(int argc, char **argv)
 	if (r) {
 		error("cannot listen on 127.0.0.1 for the gdbstub: %s", strerror(-r));
 		goto out;
+	}
+	for (size_t i = 0; i < o.forwards.n; i++) {
+		int h, g, fd;
+		forward_parse(o.forwards.v[i], &h, &g);
+		if (sock_listen_loopback(h, &fd) == -EADDRINUSE) {
+			error("port %d on 127.0.0.1 is in use; pick another for --forward %s", h, o.forwards.v[i]);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		close(fd);
 	}
 	accel_probe_host(&probe, &probe_buf);
 	r = accel_choose(o.accel, &probe, &accel, &why);
@@ -748,7 +798,15 @@ int cmd_run(int argc, char **argv)
 		.panic_reboot = !o.gdb_port || o.breaks.n,
 		.kaslr = o.kaslr,
 	};
+	char *guest_net = NULL;
+	if (!strcmp(o.net, "user")) {
+		/* slirp: the host is 10.0.2.2, its DNS proxy 10.0.2.3. */
+		guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", o.guest_ip ? o.guest_ip : "10.0.2.15/24");
+		qemu_add_user_net(&net_args, o.nic, &o.forwards);
+	}
+	co.guest_net = guest_net;
 	append = kernel_cmdline(&co);
+	free(guest_net);
 
 	struct qemu_opts qo = {
 		.machine = o.machine,
@@ -765,6 +823,7 @@ int cmd_run(int argc, char **argv)
 		.console_log = log_path,
 		.console = interactive ? CONSOLE_TERMINAL : CONSOLE_PIPE,
 		.extra = &o.qemu_args,
+		.net_args = &net_args,
 	};
 	qemu_build_argv(&qo, &qargv);
 
@@ -814,6 +873,7 @@ int cmd_run(int argc, char **argv)
 	if (art.build_dir)
 		in.build_dir = xstrdup(art.build_dir);
 	in.accel = xstrdup(accel_name(accel));
+	in.net = xstrdup(o.net);
 	r = instance_save(&in);
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
@@ -964,6 +1024,8 @@ out:
 	}
 	instance_free(&in);
 	strvec_clear(&qargv);
+	strvec_clear(&net_args);
+	strvec_clear(&o.forwards);
 	strvec_clear(&o.qemu_args);
 	sbuf_release(&probe_buf);
 	sbuf_release(&why);
