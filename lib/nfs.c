@@ -102,6 +102,8 @@ int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_po
 		  "\tSecType = sys;\n"
 		  "\tAccess_Type = None;\n"
 		  "\tSquash = No_Root_Squash;\n"
+		  "\t# The host edits DIR behind ganesha's back: never trust cached attributes.\n"
+		  "\tAttr_Expiration_Time = 0;\n"
 		  "\tFSAL {\n"
 		  "\t\tName = VFS;\n"
 		  "\t}\n"
@@ -120,7 +122,7 @@ char *nfs_kernel_cmdline(const char *server_ip, const char *dir, int nfs_port, i
 	if (nfs_dir_check(dir) < 0 || !server_ip || nfs_client_check(server_ip) < 0 ||
 	    strchr(server_ip, '/') || nfs_port <= 0 || mount_port <= 0)
 		return NULL;
-	return xasprintf("root=/dev/nfs nfsroot=%s:%s,vers=3,tcp,port=%d,mountport=%d,nolock rw",
+	return xasprintf("root=/dev/nfs nfsroot=%s:%s,vers=3,tcp,port=%d,mountport=%d,nolock,actimeo=1 rw",
 			 server_ip, dir, nfs_port, mount_port);
 }
 

@@ -80,7 +80,8 @@ void nfs_server_stop(struct nfs_server *s);
 bool nfs_server_running(struct nfs_server *s);
 
 /*
- * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,port=P,mountport=M,nolock rw";
+ * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,port=P,mountport=M,nolock,actimeo=1 rw"
+ * (actimeo=1: host edits show up in the guest within a second);
  * the caller adds ip= (e.g. "ip=dhcp" under user-mode networking).  NULL
  * when DIR fails nfs_dir_check().
  */

@@ -100,6 +100,7 @@ static void test_conf(void)
 	like(s, "EXPORT_DEFAULTS {\n\tAccess_Type = None;\n\tSquash = Root_Squash;", "defaults stay closed and squashed");
 	like(s, "RecoveryRoot = \"/run/kd/nfs/recovery\";", "recovery in the state dir");
 	like(s, "Name = VFS;", "VFS backend");
+	like(s, "Attr_Expiration_Time = 0;", "no stale attributes after host edits");
 	ok(!strstr(s, "*"), "no wildcard anywhere");
 	ok(!strstr(s, "Bind_addr"), "no Bind_addr (it fails in loopback-only namespaces)");
 	sbuf_reset(&c);
@@ -120,7 +121,7 @@ static void test_conf(void)
 static void test_cmdline(void)
 {
 	char *s = nfs_kernel_cmdline("10.0.2.2", "/srv/root", 20490, 20491);
-	is_str(s, "root=/dev/nfs nfsroot=10.0.2.2:/srv/root,vers=3,tcp,port=20490,mountport=20491,nolock rw",
+	is_str(s, "root=/dev/nfs nfsroot=10.0.2.2:/srv/root,vers=3,tcp,port=20490,mountport=20491,nolock,actimeo=1 rw",
 	       "nfsroot command line");
 	free(s);
 	ok(nfs_kernel_cmdline("10.0.2.2", "/srv/a,b", 1, 2) == NULL, "comma in dir refused");
