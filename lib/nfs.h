@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NFS root for the guest: a private nfs-ganesha server (VFS backend) that
+ * exports one directory over NFSv3/TCP on explicit ports, the kernel command
+ * line that mounts it (root=/dev/nfs nfsroot=...), and, optionally, an export
+ * through the host's kernel NFS server (exportfs).
+ *
+ * ganesha registers its programs with rpcbind at start-up and treats a
+ * failure as fatal, although the guest never asks rpcbind (it is given
+ * port= and mountport=).  nfs_server_start() therefore uses the rpcbind
+ * that answers on /run/rpcbind.sock, or starts a private one just for the
+ * start-up and stops it as soon as ganesha serves.  Start-ups are
+ * serialised with a lock (/run/kdebug-nfs.lock): the rpcbind socket is
+ * shared by all network namespaces, and a ganesha starting removes the
+ * registrations of the previous one before adding its own.
+ */
+#ifndef KDEBUG_NFS_H
+#define KDEBUG_NFS_H
+
+#include <stdbool.h>
+
+#include "proc.h"
+#include "util.h"
+
+/* The address the guest's NFS traffic comes from under user-mode (slirp) networking. */
+#define NFS_SLIRP_CLIENT "127.0.0.1"
+/* The host as seen from a user-mode guest. */
+#define NFS_SLIRP_SERVER "10.0.2.2"
+
+struct nfs_server_opts {
+	const char *dir;	/* directory to export (must exist) */
+	const char *state_dir;	/* ganesha.conf, ganesha.log, ganesha.pid, recovery/ (created) */
+	const char *client;	/* address or address/prefix allowed; NULL: NFS_SLIRP_CLIENT */
+	int nfs_port, mount_port;	/* 0: the first free ports from 20490 */
+	int timeout_ms;		/* wait for the server to serve; 0: 20000 */
+	const char *ganesha;	/* program; NULL: "ganesha.nfsd" from PATH */
+	const char *rpcbind;	/* program; NULL: "rpcbind" from PATH */
+};
+
+struct nfs_server {
+	struct proc proc;
+	int nfs_port, mount_port;
+	char *conf, *log, *pidfile;
+	bool started;
+};
+
+/*
+ * Is CLIENT an acceptable export client: an IPv4/IPv6 address, or an
+ * address/prefix ("10.0.2.15", "192.168.100.0/24")?  Never "*", host names
+ * or lists.  0 or -EINVAL.
+ */
+int nfs_client_check(const char *client);
+/* Can DIR be named on the kernel command line (absolute, no ',', '%', spaces, short enough)? */
+int nfs_dir_check(const char *dir);
+
+/*
+ * The generated ganesha.conf (pure; o->dir and o->state_dir are used as
+ * given, so pass absolute paths).  -EINVAL when the client or directory is
+ * not acceptable.
+ */
+int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_port,
+		     struct sbuf *out);
+
+/*
+ * Start the server: pick ports, write STATE/ganesha.conf, start rpcbind if
+ * none answers (only until ganesha serves), start ganesha.nfsd in the
+ * foreground (-F; it dies with kdebug through PR_SET_PDEATHSIG), and wait
+ * until the NFS and MOUNT ports accept connections on 127.0.0.1.  On
+ * success s->nfs_port and s->mount_port are set and nfs_server_stop() must
+ * be called.  Errors (why says what, with the last lines of the log):
+ * -ENOENT ganesha.nfsd or its VFS backend is not installed, -EPERM not
+ * root, -EADDRINUSE the requested ports are taken, -ETIMEDOUT, -EINTR
+ * (kdebug was interrupted), -EIO the server exited.  Nothing is left
+ * running on failure.
+ */
+int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, struct sbuf *why);
+/* SIGTERM, then SIGKILL after 3 s; frees s.  Safe on a zeroed or stopped server. */
+void nfs_server_stop(struct nfs_server *s);
+/* Still running? */
+bool nfs_server_running(struct nfs_server *s);
+
+/*
+ * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,port=P,mountport=M,nolock,actimeo=1 rw"
+ * (actimeo=1: host edits show up in the guest within a second);
+ * the caller adds ip= (e.g. "ip=dhcp" under user-mode networking).  NULL
+ * when DIR fails nfs_dir_check().
+ */
+char *nfs_kernel_cmdline(const char *server_ip, const char *dir, int nfs_port, int mount_port);
+
+/*
+ * --nfs-server kernel: the exportfs command that adds (add=true) or removes
+ * the export of DIR to CLIENT: "exportfs -o rw,no_root_squash,no_subtree_check,insecure CLIENT:DIR"
+ * / "exportfs -u CLIENT:DIR".
+ */
+void nfs_exportfs_argv(struct strvec *argv, bool add, const char *client, const char *dir);
+/*
+ * Is a kernel NFS server running (nfsd threads: /proc/fs/nfsd/threads > 0)?
+ * 0 when it is, -ENOENT (why says how to start one) when not.
+ */
+int nfs_kernel_server_check(const char *proc_nfsd, struct sbuf *why);
+/* Run exportfs to add/remove the export; 0 or -errno (why has exportfs's output). */
+int nfs_kernel_export(bool add, const char *client, const char *dir, struct sbuf *why);
+
+#endif
