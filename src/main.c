@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "stop",      cmd_stop,      "power off a running VM" },
 	{ "monitor",   cmd_monitor,   "run QEMU monitor (HMP) commands on a running VM" },
 	{ "gdbserver", cmd_gdbserver, "start the gdbstub of a running VM on 127.0.0.1" },
+	{ "net",       cmd_net,       "host bridge for --net bridge: up, down, show, tap" },
 	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
 	{ "help",      cmd_help,      "show help for kdebug or a command" },
 };
