@@ -673,6 +673,8 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, h, sizeof(*ifa)) {
 		int t = mnl_attr_get_type(a);
+		if (t == IFA_PROTO && mnl_attr_get_payload_len(a) == 1)
+			x.proto = mnl_attr_get_u8(a);
 		if ((t == IFA_LOCAL || (t == IFA_ADDRESS && !have)) &&
 		    mnl_attr_get_payload_len(a) == 4) {
 			memcpy(&x.addr, mnl_attr_get_payload(a), 4);
@@ -713,7 +715,7 @@ int net_addr_list(struct net_addr **out, size_t *n, struct sbuf *why)
 }
 
 static int nl_addr_change(struct nl *nl, bool add, const char *ifname, const char *cidr,
-			  struct sbuf *why)
+			  unsigned proto, struct sbuf *why)
 {
 	struct in_addr a;
 	unsigned prefix;
@@ -734,6 +736,8 @@ static int nl_addr_change(struct nl *nl, bool add, const char *ifname, const cha
 	ifa->ifa_index = (unsigned)l.index;
 	mnl_attr_put(h, IFA_LOCAL, 4, &a);
 	mnl_attr_put(h, IFA_ADDRESS, 4, &a);
+	if (add && proto)
+		mnl_attr_put_u8(h, IFA_PROTO, (uint8_t)proto);
 	what = xasprintf("cannot %s address %s %s '%s'", add ? "add" : "delete", cidr,
 			 add ? "to" : "from", ifname);
 	r = nl_talk(nl, h, NULL, NULL, what, why);
@@ -743,12 +747,12 @@ static int nl_addr_change(struct nl *nl, bool add, const char *ifname, const cha
 
 int net_addr_add(const char *ifname, const char *cidr, struct sbuf *why)
 {
-	return WITH_NL(why, nl_addr_change(nl, true, ifname, cidr, why));
+	return WITH_NL(why, nl_addr_change(nl, true, ifname, cidr, 0, why));
 }
 
 int net_addr_del(const char *ifname, const char *cidr, struct sbuf *why)
 {
-	return WITH_NL(why, nl_addr_change(nl, false, ifname, cidr, why));
+	return WITH_NL(why, nl_addr_change(nl, false, ifname, cidr, 0, why));
 }
 
 /*
@@ -981,7 +985,8 @@ static int setup_locked(struct nl *nl, const struct net_bridge_opts *o,
 			return r;
 	}
 	if (!addr_there) {
-		if ((r = nl_addr_change(nl, true, br, host, why)) < 0)
+		if ((r = nl_addr_change(nl, true, br, host,
+					  o->persistent ? 0 : NET_ADDR_PROTO_RUN, why)) < 0)
 			return r;
 		st->added_addr = true;
 	}
@@ -1031,11 +1036,34 @@ int net_bridge_setup(const struct net_bridge_opts *o, struct net_bridge_state *s
 	return r;
 }
 
-/* Undo what st made; with only_if_empty, keep a bridge that still has ports. */
+/* Does ifindex carry cidr, added by a kdebug run (IFA_PROTO)? */
+static bool addr_is_run_temporary(struct nl *nl, int index, const char *cidr)
+{
+	struct in_addr a;
+	unsigned prefix;
+	struct net_addr *v;
+	size_t n;
+	bool r = false;
+
+	if (!cidr[0] || net_parse_cidr(cidr, &a, &prefix) < 0 || nl_addr_list(nl, &v, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].index == index && v[i].addr.s_addr == a.s_addr &&
+		    v[i].prefix == prefix && v[i].proto == NET_ADDR_PROTO_RUN)
+			r = true;
+	free(v);
+	return r;
+}
+
+/*
+ * Undo what st made.  With only_if_empty (teardown), a temporary bridge is
+ * deleted when no port but ours is left, and the session's address (or a
+ * kdebug-run address) when no other tap is left; without (a failed setup),
+ * whatever this session created goes.
+ */
 static void undo(struct net_bridge_state *st, struct nl *nl, bool only_if_empty)
 {
 	struct net_link br;
-	struct strvec ports = STRVEC_INIT;
 
 	if (st->tap_fd >= 0) {
 		close(st->tap_fd);	/* the tap goes with its last descriptor */
@@ -1047,21 +1075,32 @@ static void undo(struct net_bridge_state *st, struct nl *nl, bool only_if_empty)
 	}
 	if (!st->bridge[0] || nl_link_get(nl, st->bridge, &br, NULL) < 0)
 		goto out;
-	if (nl_bridge_ports(nl, st->bridge, &ports, NULL) < 0)
+	/*
+	 * Our own tap may still be listed if QEMU has not closed its fd yet.
+	 * Other taps are other VMs: they keep the bridge and the address.
+	 */
+	struct net_link *links;
+	size_t nlinks, others = 0, other_taps = 0;
+	if (nl_link_list(nl, &links, &nlinks, NULL) < 0)
 		goto out;
-	/* Our own tap may still be listed if QEMU has not closed its fd yet. */
-	size_t others = 0;
-	for (size_t i = 0; i < ports.n; i++)
-		if (strcmp(ports.v[i], st->tap))
-			others++;
-	if (only_if_empty && others)
+	for (size_t i = 0; i < nlinks; i++) {
+		if (links[i].master != br.index || !strcmp(links[i].name, st->tap))
+			continue;
+		others++;
+		if (!strcmp(links[i].kind, "tun"))
+			other_taps++;
+	}
+	free(links);
+	if (only_if_empty && other_taps)
 		goto out;
-	if (!strcmp(br.alias, NET_ALIAS_TEMPORARY) || (!only_if_empty && st->created_bridge))
+	if ((!strcmp(br.alias, NET_ALIAS_TEMPORARY) && !others) ||
+	    (!only_if_empty && st->created_bridge)) {
 		nl_link_delete(nl, st->bridge, NULL);
-	else if (st->added_addr)
-		nl_addr_change(nl, false, st->bridge, st->host_cidr, NULL);
+		goto out;
+	}
+	if (st->added_addr || addr_is_run_temporary(nl, br.index, st->host_cidr))
+		nl_addr_change(nl, false, st->bridge, st->host_cidr, 0, NULL);
 out:
-	strvec_clear(&ports);
 	st->created_bridge = st->added_addr = false;
 }
 

@@ -9,6 +9,8 @@
  *   - a bridge made by `kdebug net up` has the alias "kdebug" (persistent);
  *   - a bridge made by `kdebug run --net bridge` has the alias "kdebug-run"
  *     (temporary: the last VM to leave it deletes it);
+ *   - a host address added by `kdebug run` has IFA_PROTO NET_ADDR_PROTO_RUN
+ *     (temporary: removed when the last tap leaves the bridge);
  *   - taps are not persistent: they vanish when the last fd (QEMU's) closes.
  */
 #ifndef KDEBUG_NET_H
@@ -83,10 +85,14 @@ int net_bridge_delete(const char *name, struct sbuf *why);
 /* Ports of a bridge (names, malloc'd strvec entries). */
 int net_bridge_ports(const char *bridge, struct strvec *ports, struct sbuf *why);
 
+/* IFA_PROTO of the host addresses kdebug run adds (Linux >= 6.3 keeps it). */
+#define NET_ADDR_PROTO_RUN 0x6b
+
 struct net_addr {
 	int index;		/* interface */
 	struct in_addr addr;
 	unsigned prefix;
+	unsigned proto;		/* IFA_PROTO, 0 when unset or unsupported */
 };
 int net_addr_list(struct net_addr **out, size_t *n, struct sbuf *why);
 int net_addr_add(const char *ifname, const char *cidr, struct sbuf *why);

@@ -23,7 +23,8 @@ static const char help[] =
 "usage: kdebug net up   [--bridge BR] [--host-ip CIDR]\n"
 "       kdebug net down [--bridge BR] [--force]\n"
 "       kdebug net show [--bridge BR]\n"
-"       kdebug net tap  [--bridge BR] [--name TAP] -- COMMAND [ARG...]\n"
+"       kdebug net tap  [--bridge BR] [--host-ip CIDR] [--guest-ip CIDR|dhcp]\n"
+"                       [--name TAP] [--uplink IF] -- COMMAND [ARG...]\n"
 "\n"
 "Manage the host side of the tutorial's bridge networking, independently of\n"
 "any VM (`kdebug run --net bridge` does the same for one VM and cleans up).\n"
@@ -34,28 +35,35 @@ static const char help[] =
 "  down   delete a bridge kdebug created; refuses a bridge that is not\n"
 "         kdebug's or that still has ports, unless --force\n"
 "  show   list bridges with their owner, state, addresses and ports\n"
-"  tap    create a tap (not persistent), add it to BR if given, bring it up\n"
-"         and run COMMAND with it: $KDEBUG_TAP is its name, $KDEBUG_TAP_FD the\n"
-"         descriptor (e.g. QEMU's -netdev tap,id=n0,fd=$KDEBUG_TAP_FD); the\n"
-"         tap vanishes when COMMAND and its children have exited\n"
+"  tap    what 'kdebug run --net bridge' does, around any COMMAND: the\n"
+"         bridge (created if absent, removed after if kdebug created it and\n"
+"         no port is left), the host address, a tap (not persistent) in the\n"
+"         bridge; COMMAND inherits the tap: $KDEBUG_TAP is its name,\n"
+"         $KDEBUG_TAP_FD its descriptor (QEMU: -netdev tap,id=n0,fd=$KDEBUG_TAP_FD),\n"
+"         $KDEBUG_GUEST_IP_PARAM the guest's kernel ip= parameter\n"
 "\n"
 "  -b, --bridge BR        bridge name (default " NET_DEFAULT_BRIDGE ")\n"
 "  -a, --host-ip CIDR     host address on the bridge (default " NET_DEFAULT_HOST_IP ")\n"
+"  -g, --guest-ip CIDR    guest address (default " NET_DEFAULT_GUEST_IP "), or dhcp\n"
 "  -n, --name TAP         tap name (default: kdtap<N>, chosen by the kernel)\n"
+"  -u, --uplink IF        also add host interface IF to the bridge (remote\n"
+"                         sessions over IF may drop); released afterwards\n"
 "  -f, --force            down: delete a foreign bridge or one with ports\n"
 "  -h, --help             show this help\n"
 "\n"
 "See Documentation/kdebug-net.md.\n";
 
 struct net_cmd {
-	const char *bridge, *host_ip, *tap;
+	const char *bridge, *host_ip, *guest_ip, *tap, *uplink;
 	bool force;
 };
 
 static int fail_why(int r, struct sbuf *why)
 {
 	error("%s", sbuf_str(why));
-	return r == -EINVAL || r == -EPERM ? EXIT_USAGE : EXIT_FAIL;
+	/* Bad input: names, addresses, a taken name or address, no privileges. */
+	return r == -EINVAL || r == -EPERM || r == -EEXIST || r == -EADDRINUSE ?
+		EXIT_USAGE : EXIT_FAIL;
 }
 
 static int need_cap(void)
@@ -202,56 +210,58 @@ static int net_show(struct net_cmd *c)
 	return EXIT_OK;
 }
 
+static void teardown_at_exit(void *arg)
+{
+	net_bridge_teardown(arg);
+}
+
+/*
+ * The session `kdebug run --net bridge` uses, around any command: bridge
+ * (created if absent, temporary), host address, tap enslaved and up; the
+ * command inherits the tap's descriptor; teardown afterwards.
+ */
 static int net_tap(struct net_cmd *c, int argc, char **argv)
 {
+	struct net_bridge_opts o = {
+		.bridge = c->bridge, .host_cidr = c->host_ip, .guest_cidr = c->guest_ip,
+		.tap = c->tap, .uplink = c->uplink,
+	};
+	struct net_bridge_state st;
 	struct sbuf why = SBUF_INIT;
-	char name[IFNAMSIZ];
+	char *ip_param = NULL;
 	struct proc p;
-	int fd = -1, r, ret = EXIT_FAIL;
+	int r, ret = EXIT_FAIL;
 
-	if (c->tap && net_check_ifname(c->tap, &why) < 0) {
-		error("invalid tap name: %s", why.buf);
+	if ((r = net_bridge_check(&o, &why)) < 0)
+		return fail_why(r, &why);
+	if (net_guest_ip_param(o.guest_cidr ? o.guest_cidr : NET_DEFAULT_GUEST_IP,
+			       o.host_cidr ? o.host_cidr : NET_DEFAULT_HOST_IP, NULL,
+			       &ip_param, &why) < 0)
+		return fail_why(-EINVAL, &why);
+	if ((r = net_bridge_setup(&o, &st, &why)) < 0) {
+		free(ip_param);
+		r = fail_why(r, &why);
 		sbuf_release(&why);
-		return EXIT_USAGE;
-	}
-	if (c->bridge && net_check_ifname(c->bridge, &why) < 0) {
-		error("invalid bridge name: %s", why.buf);
-		sbuf_release(&why);
-		return EXIT_USAGE;
-	}
-	if ((r = need_cap()))
 		return r;
-	if (c->bridge) {
-		struct net_link l;
-		if (net_link_get(c->bridge, &l, &why) < 0 || strcmp(l.kind, "bridge")) {
-			error("no bridge '%s'; create it with 'kdebug net up --bridge %s'",
-			      c->bridge, c->bridge);
-			sbuf_release(&why);
-			return EXIT_FAIL;
-		}
 	}
-	if ((r = net_tap_open(c->tap, &fd, name, &why)) < 0) {
-		error("%s", why.buf);
-		sbuf_release(&why);
-		return r == -EEXIST || r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
-	}
-	if ((c->bridge && net_link_set_master(name, c->bridge, &why) < 0) ||
-	    net_link_up(name, &why) < 0) {
-		error("%s", why.buf);
-		goto out;
-	}
+	cleanup_push(teardown_at_exit, &st);
+	if (c->uplink)
+		warning("'%s' is now a port of bridge '%s': remote sessions over '%s' may drop",
+			c->uplink, st.bridge, c->uplink);
 	proc_init(&p);
 	strvec_pushv(&p.args, (const char *const *)argv);
-	strvec_pushf(&p.env, "KDEBUG_TAP=%s", name);
-	strvec_pushf(&p.env, "KDEBUG_TAP_FD=%d", fd);
-	p.keep_fds[p.n_keep_fds++] = fd;
+	strvec_pushf(&p.env, "KDEBUG_TAP=%s", st.tap);
+	strvec_pushf(&p.env, "KDEBUG_TAP_FD=%d", st.tap_fd);
+	strvec_pushf(&p.env, "KDEBUG_BRIDGE=%s", st.bridge);
+	strvec_pushf(&p.env, "KDEBUG_GUEST_IP_PARAM=%s", ip_param);
+	p.keep_fds[p.n_keep_fds++] = st.tap_fd;
 	if ((r = proc_start(&p)) < 0) {
 		error("cannot run '%s': %s", argv[0], strerror(-r));
 		proc_clear(&p);
 		goto out;
 	}
-	close(fd);	/* the child holds the tap now */
-	fd = -1;
+	close(st.tap_fd);	/* the child holds the tap now */
+	st.tap_fd = -1;
 	r = proc_wait(&p, -1);
 	if (r == -EINTR) {
 		proc_terminate(&p, 2000);
@@ -262,8 +272,9 @@ static int net_tap(struct net_cmd *c, int argc, char **argv)
 	proc_clear(&p);
 	(void)argc;
 out:
-	if (fd >= 0)
-		close(fd);
+	net_bridge_teardown(&st);
+	cleanup_pop(teardown_at_exit, &st);
+	free(ip_param);
 	sbuf_release(&why);
 	return ret;
 }
@@ -274,6 +285,8 @@ int cmd_net(int argc, char **argv)
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "host-ip", required_argument, NULL, 'a' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "guest-ip", required_argument, NULL, 'g' },
+		{ "uplink", required_argument, NULL, 'u' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -291,11 +304,13 @@ int cmd_net(int argc, char **argv)
 	argv++;
 	optind = 0;
 	opterr = 0;	/* our own one-line messages */
-	while ((ch = getopt_long(argc, argv, "+:b:a:n:fh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:b:a:n:g:u:fh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': c.bridge = optarg; break;
 		case 'a': c.host_ip = optarg; break;
 		case 'n': c.tap = optarg; break;
+		case 'g': c.guest_ip = optarg; break;
+		case 'u': c.uplink = optarg; break;
 		case 'f': c.force = true; break;
 		case 'h': return print_help(help);
 		case ':':
@@ -309,10 +324,10 @@ int cmd_net(int argc, char **argv)
 	bool is_tap = !strcmp(sub, "tap");
 	if (optind < argc && !is_tap)
 		return usage_error("net", "unexpected argument '%s'", argv[optind]);
-	if (c.host_ip && strcmp(sub, "up"))
-		return usage_error("net", "--host-ip is for 'net up'");
-	if (c.tap && !is_tap)
-		return usage_error("net", "--name is for 'net tap'");
+	if (c.host_ip && strcmp(sub, "up") && !is_tap)
+		return usage_error("net", "--host-ip is for 'net up' and 'net tap'");
+	if ((c.tap || c.guest_ip || c.uplink) && !is_tap)
+		return usage_error("net", "--name, --guest-ip and --uplink are for 'net tap'");
 	if (c.force && strcmp(sub, "down"))
 		return usage_error("net", "--force is for 'net down'");
 	if (!strcmp(sub, "up"))
