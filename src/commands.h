@@ -19,6 +19,7 @@ int cmd_gdb(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_module(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 
 /* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
