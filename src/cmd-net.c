@@ -58,9 +58,11 @@ struct net_cmd {
 	bool force;
 };
 
+/* Print why (and release it); the exit code for r. */
 static int fail_why(int r, struct sbuf *why)
 {
 	error("%s", sbuf_str(why));
+	sbuf_release(why);
 	/* Bad input: names, addresses, a taken name or address, no privileges. */
 	return r == -EINVAL || r == -EPERM || r == -EEXIST || r == -EADDRINUSE ?
 		EXIT_USAGE : EXIT_FAIL;
@@ -237,7 +239,7 @@ static int net_tap(struct net_cmd *c, int argc, char **argv)
 	if (net_guest_ip_param(o.guest_cidr ? o.guest_cidr : NET_DEFAULT_GUEST_IP,
 			       o.host_cidr ? o.host_cidr : NET_DEFAULT_HOST_IP, NULL,
 			       &ip_param, &why) < 0)
-		return fail_why(-EINVAL, &why);
+		return fail_why(-EINVAL, &why);	/* not reached: checked above */
 	if ((r = net_bridge_setup(&o, &st, &why)) < 0) {
 		free(ip_param);
 		r = fail_why(r, &why);
