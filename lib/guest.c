@@ -48,6 +48,8 @@ const char guest_rcS[] =
 	"EOF\n"
 	"\tip link set eth0 up\n"
 	"\tip addr add \"$kdaddr\" dev eth0\n"
+	"\t# e1000 reports its link a second or two after 'up': wait for the carrier\n"
+	"\ti=0; while [ \"$(cat /sys/class/net/eth0/carrier 2>/dev/null)\" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done\n"
 	"\t[ -n \"$kdgw\" ] && ip route add default via \"$kdgw\"\n"
 	"\t[ -n \"$kddns\" ] && echo \"nameserver $kddns\" > /etc/resolv.conf\n"
 	"fi\n"

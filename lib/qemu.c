@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -230,14 +231,24 @@ int qemu_nic_parse(const char *s, enum qemu_nic *out)
 	return 0;
 }
 
-void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id)
+void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id, const char *mac)
 {
 	strvec_push(argv, "-device");
-	strvec_pushf(argv, "%s,netdev=%s,romfile=", nic == NIC_VIRTIO ? "virtio-net-pci" : "e1000",
-		     netdev_id);
+	strvec_pushf(argv, "%s,netdev=%s,romfile=%s%s", nic == NIC_VIRTIO ? "virtio-net-pci" : "e1000",
+		     netdev_id, mac ? ",mac=" : "", mac ? mac : "");
 }
 
-void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards)
+void qemu_mac_from(const char *seed, char *buf)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)seed; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	snprintf(buf, 18, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+}
+
+void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards,
+		       const char *mac)
 {
 	struct sbuf sb = SBUF_INIT;
 
@@ -248,15 +259,15 @@ void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strv
 			sbuf_addf(&sb, ",hostfwd=tcp:127.0.0.1:%d-:%d", h, g);
 	}
 	strvec_pushl(argv, "-netdev", sb.buf, NULL);
-	qemu_add_nic(argv, nic, "n0");
+	qemu_add_nic(argv, nic, "n0", mac);
 	sbuf_release(&sb);
 }
 
-void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd)
+void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd, const char *mac)
 {
 	strvec_push(argv, "-netdev");
 	strvec_pushf(argv, "tap,id=n0,fd=%d", tap_fd);
-	qemu_add_nic(argv, nic, "n0");
+	qemu_add_nic(argv, nic, "n0", mac);
 }
 
 int forward_parse(const char *s, int *host, int *guest)

@@ -73,16 +73,22 @@ char *kernel_cmdline(const struct cmdline_opts *o);
 
 enum qemu_nic { NIC_E1000, NIC_VIRTIO };
 int qemu_nic_parse(const char *s, enum qemu_nic *out);
-/* -device for the guest's NIC on netdev ID, without an option ROM (boot time). */
-void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id);
+/*
+ * -device for the guest's NIC on netdev ID, without an option ROM (boot
+ * time), with MAC when given (VMs sharing a bridge need distinct ones).
+ */
+void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id, const char *mac);
+/* A locally administered MAC (52:54:00:xx:xx:xx) derived from SEED; buf >= 18. */
+void qemu_mac_from(const char *seed, char *buf);
 /*
  * User-mode networking (slirp): -netdev user,id=n0 with each forward
  * "HOSTPORT:GUESTPORT" as hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT (host
  * side on loopback only), and the NIC.
  */
-void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards);
+void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards,
+		       const char *mac);
 /* A tap the guest's NIC uses through an inherited descriptor. */
-void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd);
+void qemu_add_tap_net(struct strvec *argv, enum qemu_nic nic, int tap_fd, const char *mac);
 /* "HOSTPORT:GUESTPORT" -> ports; -EINVAL. */
 int forward_parse(const char *s, int *host, int *guest);
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "guest.h"
 #include "instance.h"
 #include "kbuild.h"
+#include "net.h"
 #include "proc.h"
 #include "qemu.h"
 #include "rootfs.h"
@@ -59,7 +61,14 @@ static const char run_help[] =
 "                          the host is 10.0.2.2 (default); none: no NIC\n"
 "      --nic e1000|virtio-net  the guest's NIC (default e1000, as the tutorial)\n"
 "      --forward H:G       host port H (on 127.0.0.1) to guest port G (repeatable)\n"
-"      --guest-ip CIDR     the guest's address (default 10.0.2.15/24 in user mode)\n"
+"      --guest-ip CIDR     the guest's address (default 10.0.2.15/24 in user mode,\n"
+"                          192.168.0.2/24 with a bridge)\n"
+"      --net bridge[=BR]   the tutorial's bridge mode: bridge BR (default kdbr0,\n"
+"                          made if absent) with --host-ip (default 192.168.0.1/24),\n"
+"                          a tap for this VM; all removed afterwards (CAP_NET_ADMIN)\n"
+"      --net tap=IFNAME    an existing tap\n"
+"      --uplink IF         also put host interface IF in the bridge (remote sessions\n"
+"                          over IF may drop)\n"
 "\n"
 "Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
@@ -79,7 +88,7 @@ struct run_opts {
 	unsigned long memory_mb, smp, timeout, max_hits;
 	struct strvec breaks;
 	bool expect_hit;
-	const char *net, *guest_ip;
+	const char *net, *guest_ip, *host_ip, *uplink;
 	enum qemu_nic nic;
 	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
@@ -89,7 +98,7 @@ struct run_opts {
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -115,6 +124,8 @@ static const struct option run_longopts[] = {
 	{ "nic",      required_argument, NULL, OPT_NIC },
 	{ "forward",  required_argument, NULL, OPT_FORWARD },
 	{ "guest-ip", required_argument, NULL, OPT_GUEST_IP },
+	{ "host-ip",  required_argument, NULL, OPT_HOST_IP },
+	{ "uplink",   required_argument, NULL, OPT_UPLINK },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -178,8 +189,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'b': strvec_push(&o->breaks, optarg); break;
 		case OPT_EXPECT_HIT: o->expect_hit = true; break;
 		case OPT_NET:
-			if (strcmp(optarg, "user") && strcmp(optarg, "none"))
-				return usage_error("run", "invalid --net '%s' (user or none)", optarg);
+			if (strcmp(optarg, "user") && strcmp(optarg, "none") && strcmp(optarg, "bridge") &&
+			    !str_starts_with(optarg, "bridge=") && !str_starts_with(optarg, "tap="))
+				return usage_error("run", "invalid --net '%s' (user, bridge[=BR], tap=IFNAME or none)", optarg);
 			o->net = optarg;
 			break;
 		case OPT_NIC:
@@ -194,6 +206,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		}
 		case OPT_GUEST_IP: o->guest_ip = optarg; break;
+		case OPT_HOST_IP: o->host_ip = optarg; break;
+		case OPT_UPLINK: o->uplink = optarg; break;
 		case OPT_MAX_HITS:
 			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
@@ -208,8 +222,17 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		return usage_error("run", "--forward needs --net user");
 	if (o->guest_ip && !strcmp(o->net, "none"))
 		return usage_error("run", "--guest-ip needs a network (--net user)");
-	if (o->guest_ip && !strchr(o->guest_ip, '/'))
-		return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24)", o->guest_ip);
+	bool bridge = str_starts_with(o->net, "bridge");
+	if ((o->host_ip || o->uplink) && !bridge)
+		return usage_error("run", "--host-ip and --uplink need --net bridge");
+	if (o->guest_ip && !strcmp(o->guest_ip, "dhcp"))
+		return usage_error("run", "--guest-ip dhcp needs a DHCP server on the network, which kdebug does not provide yet; give ADDRESS/PREFIX");
+	if (o->guest_ip && !bridge) {
+		struct in_addr a;
+		unsigned pfx;
+		if (net_parse_cidr(o->guest_ip, &a, &pfx))
+			return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24)", o->guest_ip);
+	}
 	if (o->breaks.n && !o->exec)
 		return usage_error("run", "--break drives gdb unattended and needs --exec CMD; "
 				   "to debug by hand use --gdb and 'kdebug gdb --break'");
@@ -622,6 +645,85 @@ static void gdb_driver_finish(struct gdb_driver *g)
 	g->running = false;
 }
 
+/*
+ * The bridge-mode reaper: a child of `kdebug run` (started from
+ * /proc/self/exe) that holds what the bridge session made and undoes it
+ * when told to (SIGTERM) or when kdebug dies, even by kill -9 (its
+ * PR_SET_PDEATHSIG is SIGTERM): it waits for the tap to vanish with QEMU,
+ * then removes the bridge and address if this session made them and no
+ * other port is left.
+ *   kdebug __net-reaper BRIDGE HOST_CIDR TAP FLAGS [UPLINK]
+ * FLAGS: letters b (bridge created), a (address added), u (uplink enslaved).
+ */
+int cmd_net_reaper(int argc, char **argv)
+{
+	struct net_bridge_state st;
+
+	if (argc < 5)
+		return EXIT_USAGE;
+	net_bridge_state_init(&st);
+	snprintf(st.bridge, sizeof(st.bridge), "%s", argv[1]);
+	snprintf(st.host_cidr, sizeof(st.host_cidr), "%s", argv[2]);
+	snprintf(st.tap, sizeof(st.tap), "%s", argv[3]);
+	st.created_bridge = strchr(argv[4], 'b') != NULL;
+	st.added_addr = strchr(argv[4], 'a') != NULL;
+	st.enslaved_uplink = strchr(argv[4], 'u') != NULL;
+	if (argc > 5)
+		snprintf(st.uplink, sizeof(st.uplink), "%s", argv[5]);
+	st.active = true;
+	/* Tell the parent we are in place, then wait for the word. */
+	(void)!write(STDOUT_FILENO, "ready\n", 6);
+	while (!proc_interrupted()) {
+		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
+		poll(&pfd, 1, -1);
+	}
+	long long deadline = now_ms() + 5000;
+	while (net_link_exists(st.tap) && now_ms() < deadline)
+		poll(NULL, 0, 50);
+	net_bridge_teardown(&st);
+	return EXIT_OK;
+}
+
+static int reaper_start(struct proc *rp, const struct net_bridge_state *st, struct sbuf *why)
+{
+	char flags[4] = { 0 };
+	size_t k = 0;
+	char buf[16];
+	int r;
+
+	if (st->created_bridge)
+		flags[k++] = 'b';
+	if (st->added_addr)
+		flags[k++] = 'a';
+	if (st->enslaved_uplink)
+		flags[k++] = 'u';
+	if (!k)
+		flags[k++] = '-';
+	proc_init(rp);
+	strvec_pushl(&rp->args, "/proc/self/exe", "__net-reaper", st->bridge, st->host_cidr,
+		     st->tap, flags, NULL);
+	if (st->enslaved_uplink)
+		strvec_push(&rp->args, st->uplink);
+	rp->in = PROC_NULL;
+	rp->out = PROC_PIPE;
+	rp->new_pgrp = true;		/* the terminal's ^C is for kdebug run */
+	rp->death_signal = SIGTERM;	/* kill -9 of kdebug: the reaper still cleans up */
+	r = proc_start(rp);
+	if (r) {
+		sbuf_addf(why, "cannot start the network reaper: %s", strerror(-r));
+		proc_clear(rp);
+		return r;
+	}
+	struct pollfd pfd = { .fd = rp->out_fd, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) <= 0 || read(rp->out_fd, buf, sizeof(buf)) <= 0) {
+		sbuf_addf(why, "the network reaper did not start");
+		proc_terminate(rp, 1000);
+		proc_clear(rp);
+		return -EIO;
+	}
+	return 0;
+}
+
 static void cleanup_instance(void *arg)
 {
 	instance_remove(arg);
@@ -651,6 +753,12 @@ int cmd_run(int argc, char **argv)
 	struct console_state cs = { .qemu_in = -1 };
 	struct kbuild_artifacts art = { 0 };
 	struct gdb_driver gd = { .breaks = NULL };
+	struct net_bridge_state nst;
+	struct proc reaper = { .pid = -1 };
+	bool bridge = false;
+	struct net_bridge_opts bo = { 0 };
+
+	net_bridge_state_init(&nst);
 	int r, ret = EXIT_FAIL, qlog = -1, gdb_fd = -1, qmp_fd = -1;
 	bool interactive;
 
@@ -658,6 +766,30 @@ int cmd_run(int argc, char **argv)
 	if (r) {
 		ret = r < 0 ? EXIT_OK : r;
 		goto out;
+	}
+	bridge = str_starts_with(o.net, "bridge");
+	if (bridge) {
+		bo.bridge = o.net[6] == '=' ? o.net + 7 : NULL;
+		bo.host_cidr = o.host_ip;
+		bo.guest_cidr = o.guest_ip;
+		bo.uplink = o.uplink;
+		r = net_bridge_check(&bo, &why);
+		if (r) {
+			error("%s", why.buf);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (o.uplink)
+			warning("--uplink %s: %s joins the bridge; remote sessions over %s may drop",
+				o.uplink, o.uplink, o.uplink);
+	} else if (str_starts_with(o.net, "tap=")) {
+		struct net_link l;
+		if (net_link_get(o.net + 4, &l, NULL) || strcmp(l.kind, "tun")) {
+			error("no tap device '%s'; create one (ip tuntap add %s mode tap) or use --net bridge",
+			      o.net + 4, o.net + 4);
+			ret = EXIT_USAGE;
+			goto out;
+		}
 	}
 
 	/* Validate everything before anything is created. */
@@ -798,11 +930,37 @@ int cmd_run(int argc, char **argv)
 		.panic_reboot = !o.gdb_port || o.breaks.n,
 		.kaslr = o.kaslr,
 	};
-	char *guest_net = NULL;
-	if (!strcmp(o.net, "user")) {
+	char *guest_net = NULL, mac[18], *seed = xasprintf("%s/%d/%lld", in.dir, (int)getpid(), now_ms());
+	qemu_mac_from(seed, mac);
+	free(seed);
+	if (bridge) {
+		r = net_bridge_setup(&bo, &nst, &why);
+		if (r) {
+			error("%s", why.len ? why.buf : strerror(-r));
+			ret = r == -EINVAL || r == -EEXIST || r == -EADDRINUSE || r == -EPERM ? EXIT_USAGE : EXIT_FAIL;
+			free(append);
+			append = NULL;
+			goto out;
+		}
+		sbuf_reset(&why);
+		r = reaper_start(&reaper, &nst, &why);
+		if (r) {
+			error("%s", why.buf);
+			goto out;
+		}
+		/* The guest's address, the host's as its gateway. */
+		const char *g = o.guest_ip ? o.guest_ip : NET_DEFAULT_GUEST_IP;
+		guest_net = xasprintf("%s,%.*s", g, (int)strcspn(nst.host_cidr, "/"), nst.host_cidr);
+		qemu_add_tap_net(&net_args, o.nic, nst.tap_fd, mac);
+	} else if (str_starts_with(o.net, "tap=")) {
+		guest_net = xstrdup(o.guest_ip ? o.guest_ip : NET_DEFAULT_GUEST_IP);
+		strvec_push(&net_args, "-netdev");
+		strvec_pushf(&net_args, "tap,id=n0,ifname=%s,script=no,downscript=no", o.net + 4);
+		qemu_add_nic(&net_args, o.nic, "n0", mac);
+	} else if (!strcmp(o.net, "user")) {
 		/* slirp: the host is 10.0.2.2, its DNS proxy 10.0.2.3. */
 		guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", o.guest_ip ? o.guest_ip : "10.0.2.15/24");
-		qemu_add_user_net(&net_args, o.nic, &o.forwards);
+		qemu_add_user_net(&net_args, o.nic, &o.forwards, mac);
 	}
 	co.guest_net = guest_net;
 	append = kernel_cmdline(&co);
@@ -847,6 +1005,8 @@ int cmd_run(int argc, char **argv)
 		qemu.keep_fds[qemu.n_keep_fds++] = qmp_fd;
 	if (gdb_fd >= 0)
 		qemu.keep_fds[qemu.n_keep_fds++] = gdb_fd;
+	if (nst.tap_fd >= 0)
+		qemu.keep_fds[qemu.n_keep_fds++] = nst.tap_fd;
 	if (!interactive) {
 		qemu.in = PROC_PIPE;
 		qemu.out = PROC_PIPE;
@@ -859,10 +1019,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* QEMU has its copies of the listening sockets now. */
+	/* QEMU has its copies of the listening sockets (and the tap) now. */
 	close(gdb_fd);
 	close(qmp_fd);
 	gdb_fd = qmp_fd = -1;
+	if (nst.tap_fd >= 0) {
+		close(nst.tap_fd);	/* the tap now lives exactly as long as QEMU */
+		nst.tap_fd = -1;
+	}
 	in.qemu_pid = qemu.pid;
 	in.gdb_port = o.gdb_port;
 	in.started = (long long)time(NULL);
@@ -873,7 +1037,7 @@ int cmd_run(int argc, char **argv)
 	if (art.build_dir)
 		in.build_dir = xstrdup(art.build_dir);
 	in.accel = xstrdup(accel_name(accel));
-	in.net = xstrdup(o.net);
+	in.net = bridge ? xasprintf("bridge:%s,%s", nst.bridge, nst.tap) : xstrdup(o.net);
 	r = instance_save(&in);
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
@@ -1012,6 +1176,17 @@ int cmd_run(int argc, char **argv)
 	tail_free(&cs.tail);
 	sbuf_release(&cs.partial);
 out:
+	if (nst.tap_fd >= 0) {
+		close(nst.tap_fd);
+		nst.tap_fd = -1;
+	}
+	if (reaper.pid > 0) {
+		/* QEMU is gone (or never started): the reaper undoes the bridge session. */
+		proc_terminate(&reaper, 10000);
+		proc_clear(&reaper);
+	} else if (nst.active) {
+		net_bridge_teardown(&nst);
+	}
 	if (qlog >= 0)
 		close(qlog);
 	if (gdb_fd >= 0)

@@ -35,13 +35,15 @@ static const struct command commands[] = {
 	{ "net",       cmd_net,       "host bridge for --net bridge: up, down, show, tap" },
 	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
 	{ "help",      cmd_help,      "show help for kdebug or a command" },
+	{ "__net-reaper", cmd_net_reaper, NULL },	/* internal, not listed */
 };
 
 static void print_usage(FILE *f)
 {
 	fprintf(f, "usage: kdebug [-v|-q] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'kdebug <command> --help' describes a command.\n");
 }
 
@@ -78,6 +80,8 @@ static void suggest(const char *name)
 	size_t best_d = (size_t)-1;
 
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!commands[i].summary)
+			continue;
 		size_t d = edit_distance(name, commands[i].name);
 		if (str_starts_with(commands[i].name, name))
 			d = 0;
