@@ -174,6 +174,25 @@ void sbuf_rtrim(struct sbuf *sb)
 		sb->buf[--sb->len] = '\0';
 }
 
+void sbuf_feed_lines(struct sbuf *partial, const void *data, size_t n,
+		     void (*fn)(void *arg, char *line), void *arg)
+{
+	char *start, *nl;
+	size_t rest;
+
+	sbuf_add(partial, data, n);
+	start = partial->buf;
+	while ((nl = memchr(start, '\n', partial->len - (size_t)(start - partial->buf)))) {
+		*nl = '\0';
+		fn(arg, start);
+		start = nl + 1;
+	}
+	rest = partial->len - (size_t)(start - partial->buf);
+	memmove(partial->buf, start, rest);
+	partial->len = rest;
+	partial->buf[rest] = '\0';
+}
+
 void sbuf_add_shquote(struct sbuf *sb, const char *s)
 {
 	bool plain = *s != '\0';

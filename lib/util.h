@@ -42,6 +42,13 @@ void sbuf_release(struct sbuf *sb);
 char *sbuf_detach(struct sbuf *sb);	/* caller frees; sb is reset */
 const char *sbuf_str(const struct sbuf *sb);	/* "" when empty */
 void sbuf_rtrim(struct sbuf *sb);
+/*
+ * Line splitting for output read in chunks: append data to partial and call
+ * fn(arg, line) for each complete line (the '\n' replaced by NUL); what
+ * follows the last newline stays in partial for the next call.
+ */
+void sbuf_feed_lines(struct sbuf *partial, const void *data, size_t n,
+		     void (*fn)(void *arg, char *line), void *arg);
 /* Append s quoted for a POSIX shell ('...' with '\'' escapes). */
 void sbuf_add_shquote(struct sbuf *sb, const char *s);
 

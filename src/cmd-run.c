@@ -399,19 +399,14 @@ static void console_send(struct console_state *cs, bool armed)
 		cs->done = true;
 }
 
+static void console_line_cb(void *arg, char *line)
+{
+	console_line(arg, line);
+}
+
 static void console_feed(struct console_state *cs, const char *buf, size_t n)
 {
-	sbuf_add(&cs->partial, buf, n);
-	char *start = cs->partial.buf, *nl;
-	while ((nl = memchr(start, '\n', cs->partial.len - (size_t)(start - cs->partial.buf)))) {
-		*nl = '\0';
-		console_line(cs, start);
-		start = nl + 1;
-	}
-	size_t rest = cs->partial.len - (size_t)(start - cs->partial.buf);
-	memmove(cs->partial.buf, start, rest);
-	cs->partial.len = rest;
-	cs->partial.buf[rest] = '\0';
+	sbuf_feed_lines(&cs->partial, buf, n, console_line_cb, cs);
 }
 
 /*
@@ -540,19 +535,14 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 	fflush(stdout);
 }
 
+static void gdb_line_cb(void *arg, char *line)
+{
+	gdb_line(arg, line);
+}
+
 static void gdb_feed(struct gdb_driver *g, const char *buf, size_t n)
 {
-	sbuf_add(&g->partial, buf, n);
-	char *start = g->partial.buf, *nl;
-	while ((nl = memchr(start, '\n', g->partial.len - (size_t)(start - g->partial.buf)))) {
-		*nl = '\0';
-		gdb_line(g, start);
-		start = nl + 1;
-	}
-	size_t rest = g->partial.len - (size_t)(start - g->partial.buf);
-	memmove(g->partial.buf, start, rest);
-	g->partial.len = rest;
-	g->partial.buf[rest] = '\0';
+	sbuf_feed_lines(&g->partial, buf, n, gdb_line_cb, g);
 }
 
 /* Read what gdb has to say; false at end of file. */

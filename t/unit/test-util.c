@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* util.c: strings, vectors, parsing, line splitting. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+static void collect(void *arg, char *line)
+{
+	strvec_push(arg, line);
+}
+
+int main(void)
+{
+	struct sbuf sb = SBUF_INIT, part = SBUF_INIT;
+	struct strvec v = STRVEC_INIT;
+	unsigned long long sz;
+	unsigned long u;
+	char *s;
+
+	sbuf_addf(&sb, "%s-%d", "a", 42);
+	sbuf_adds(&sb, "  ");
+	sbuf_rtrim(&sb);
+	is_str(sb.buf, "a-42", "sbuf_addf and rtrim");
+	sbuf_reset(&sb);
+	sbuf_add_shquote(&sb, "it's a b");
+	is_str(sb.buf, "'it'\\''s a b'", "shell quoting");
+	sbuf_reset(&sb);
+	sbuf_add_shquote(&sb, "plain/path-1.2");
+	is_str(sb.buf, "plain/path-1.2", "no quotes when not needed");
+	sbuf_release(&sb);
+
+	sbuf_feed_lines(&part, "one\ntw", 6, collect, &v);
+	sbuf_feed_lines(&part, "o\n\nthree", 8, collect, &v);
+	is_int(v.n, 3, "three complete lines");
+	is_str(v.v[0], "one", "line 1");
+	is_str(v.v[1], "two", "line split across chunks");
+	is_str(v.v[2], "", "empty line");
+	is_str(part.buf, "three", "the rest stays buffered");
+	strvec_clear(&v);
+	sbuf_release(&part);
+
+	strvec_split(&v, "  -m 512\t-smp 2 ");
+	is_int(v.n, 4, "split on whitespace");
+	s = strvec_join_shell(&v);
+	is_str(s, "-m 512 -smp 2", "join");
+	free(s);
+	strvec_clear(&v);
+
+	ok(parse_size("256M", &sz) == 0 && sz == 256ULL << 20, "256M");
+	ok(parse_size("1GiB", &sz) == 0 && sz == 1ULL << 30, "1GiB");
+	ok(parse_size("12x", &sz) == -EINVAL, "bad unit");
+	ok(parse_uint("65536", 65535, &u) == -ERANGE, "range");
+	ok(parse_uint("-1", 65535, &u) == -EINVAL, "negative");
+	is_int(edit_distance("ip_rvc", "ip_rcv"), 2, "edit distance");
+	ok(str_ends_with("arch/x86/boot/bzImage", "/bzImage"), "ends with");
+	s = path_dirname("/a/b/c");
+	is_str(s, "/a/b", "dirname");
+	free(s);
+	is_str(path_basename("/a/b/c"), "c", "basename");
+	return done_testing();
+}
