@@ -25,6 +25,8 @@
 #include "instance.h"
 #include "kbuild.h"
 #include "net.h"
+#include "nfs.h"
+#include "share.h"
 #include "proc.h"
 #include "qemu.h"
 #include "rootfs.h"
@@ -69,6 +71,12 @@ static const char run_help[] =
 "      --net tap=IFNAME    an existing tap\n"
 "      --uplink IF         also put host interface IF in the bridge (remote sessions\n"
 "                          over IF may drop)\n"
+"      --root nfs[:DIR]    root file system on NFS, served by a private nfs-ganesha\n"
+"                          (default DIR: a fresh 'kdebug rootfs --format dir' tree\n"
+"                          in the instance directory)\n"
+"      --root 9p:DIR       root file system from a host directory over virtio-9p\n"
+"      --share HOST[:GUEST]  a host directory mounted in the guest over 9p\n"
+"                          (default GUEST: /mnt/<basename>; repeatable)\n"
 "\n"
 "Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
@@ -89,6 +97,8 @@ struct run_opts {
 	struct strvec breaks;
 	bool expect_hit;
 	const char *net, *guest_ip, *host_ip, *uplink;
+	const char *root;		/* "nfs", "nfs:DIR", "9p:DIR" or NULL */
+	struct strvec shares;
 	enum qemu_nic nic;
 	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
@@ -98,7 +108,7 @@ struct run_opts {
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -126,6 +136,8 @@ static const struct option run_longopts[] = {
 	{ "guest-ip", required_argument, NULL, OPT_GUEST_IP },
 	{ "host-ip",  required_argument, NULL, OPT_HOST_IP },
 	{ "uplink",   required_argument, NULL, OPT_UPLINK },
+	{ "root",     required_argument, NULL, OPT_ROOT },
+	{ "share",    required_argument, NULL, OPT_SHARE },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -139,6 +151,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	strvec_init(&o->qemu_args);
 	strvec_init(&o->breaks);
 	strvec_init(&o->forwards);
+	strvec_init(&o->shares);
 	o->max_hits = 10;
 	o->net = "user";
 	o->accel = ACCEL_AUTO;
@@ -208,6 +221,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_GUEST_IP: o->guest_ip = optarg; break;
 		case OPT_HOST_IP: o->host_ip = optarg; break;
 		case OPT_UPLINK: o->uplink = optarg; break;
+		case OPT_ROOT:
+			if (strcmp(optarg, "nfs") && !str_starts_with(optarg, "nfs:") &&
+			    !str_starts_with(optarg, "9p:"))
+				return usage_error("run", "invalid --root '%s' (nfs, nfs:DIR or 9p:DIR)", optarg);
+			o->root = optarg;
+			break;
+		case OPT_SHARE: strvec_push(&o->shares, optarg); break;
 		case OPT_MAX_HITS:
 			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
@@ -223,6 +243,10 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	if (o->guest_ip && !strcmp(o->net, "none"))
 		return usage_error("run", "--guest-ip needs a network (--net user)");
 	bool bridge = str_starts_with(o->net, "bridge");
+	if (o->root && o->rootfs)
+		return usage_error("run", "--root and --rootfs do not go together");
+	if (o->root && str_starts_with(o->root, "nfs") && strcmp(o->net, "user") && !bridge)
+		return usage_error("run", "--root nfs needs a network: --net user or --net bridge");
 	if ((o->host_ip || o->uplink) && !bridge)
 		return usage_error("run", "--host-ip and --uplink need --net bridge");
 	if (o->guest_ip && !strcmp(o->guest_ip, "dhcp"))
@@ -714,6 +738,31 @@ static int reaper_start(struct proc *rp, const struct net_bridge_state *st, stru
 	return 0;
 }
 
+/* A directory the kernel can boot from? */
+static int check_root_dir(const char *dir, struct sbuf *why)
+{
+	if (!is_dir(dir)) {
+		sbuf_addf(why, "cannot use '%s' as a root file system: %s", dir,
+			  path_exists(dir) ? "not a directory" : "No such file or directory");
+		return -EINVAL;
+	}
+	char *a = path_join(dir, "sbin/init"), *b = path_join(dir, "init");
+	bool ok = path_exists(a) || path_exists(b);
+	free(a);
+	free(b);
+	if (!ok) {
+		sbuf_addf(why, "'%s' is not a root file system (no /sbin/init or /init); make one with 'kdebug rootfs --format dir -o %s'",
+			  dir, dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void cleanup_nfs(void *arg)
+{
+	nfs_server_stop(arg);
+}
+
 static void cleanup_instance(void *arg)
 {
 	instance_remove(arg);
@@ -747,6 +796,9 @@ int cmd_run(int argc, char **argv)
 	struct proc reaper = { .pid = -1 };
 	bool bridge = false;
 	struct net_bridge_opts bo = { 0 };
+	struct nfs_server nfs = { .started = false };
+	struct share *shares = NULL;
+	char *root_dir = NULL, *root_append = NULL;
 
 	net_bridge_state_init(&nst);
 	int r, ret = EXIT_FAIL, qlog = -1, gdb_fd = -1, qmp_fd = -1;
@@ -783,6 +835,33 @@ int cmd_run(int argc, char **argv)
 	}
 
 	/* Validate everything before anything is created. */
+	if (o.root) {
+		const char *colon = strchr(o.root, ':');
+		if (colon) {
+			r = check_root_dir(colon + 1, &why);
+			if (r) {
+				error("%s", why.buf);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			root_dir = abspath(colon + 1);
+		}
+		if (str_starts_with(o.root, "nfs") && !in_path("ganesha.nfsd")) {
+			error("--root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha and nfs-ganesha-vfs");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.shares.n)
+		shares = xcalloc(o.shares.n, sizeof(*shares));
+	for (size_t i = 0; i < o.shares.n; i++) {
+		r = share_parse(o.shares.v[i], (unsigned)i, &shares[i], &why);
+		if (r) {
+			error("%s", why.buf);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
 	r = resolve_kernel(&o, &art, &why);
 	if (r) {
 		error("%s", why.buf);
@@ -862,7 +941,7 @@ int cmd_run(int argc, char **argv)
 		note("%s", why.buf);
 	sbuf_reset(&why);
 
-	if (!rootfs) {
+	if (!rootfs && !o.root) {
 		r = rootfs_default_initramfs(&rootfs, &why);
 		if (r) {
 			error("cannot build the default initramfs: %s", why.len ? why.buf : strerror(-r));
@@ -885,6 +964,18 @@ int cmd_run(int argc, char **argv)
 	qmp_path = instance_path(&in, "qmp.sock");
 	log_path = instance_path(&in, "console.log");
 	qlog_path = instance_path(&in, "qemu.log");
+	if (o.root && !root_dir) {
+		/* A fresh BusyBox tree for this VM, edited live from the host. */
+		root_dir = instance_path(&in, "root");
+		struct rootfs_opts ro = { .format = ROOTFS_DIR, .output = root_dir };
+		r = rootfs_build(&ro, &why);
+		if (r) {
+			error("cannot build the root directory: %s", why.len ? why.buf : strerror(-r));
+			goto out;
+		}
+		sbuf_reset(&why);
+		note("VM %s: root file system in %s", in.name, root_dir);
+	}
 	r = sock_listen_unix(qmp_path, &qmp_fd);
 	if (r == -ENAMETOOLONG) {
 		error("instance path '%s' is too long for a unix socket; set XDG_RUNTIME_DIR to a shorter directory", qmp_path);
@@ -920,6 +1011,21 @@ int cmd_run(int argc, char **argv)
 		.panic_reboot = !o.gdb_port || o.breaks.n,
 		.kaslr = o.kaslr,
 	};
+	struct sbuf ra = SBUF_INIT;
+	for (size_t i = 0; i < o.shares.n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "fs%zu", i);
+		share_add_qemu_args(&net_args, id, shares[i].host, shares[i].tag, "none", shares[i].readonly);
+		sbuf_addf(&ra, "%skdebug.share=%s:%s", ra.len ? " " : "", shares[i].tag, shares[i].guest);
+	}
+	if (o.root && str_starts_with(o.root, "9p")) {
+		char *c = share_root_cmdline();
+		share_add_qemu_args(&net_args, "fsroot", root_dir, SHARE_ROOT_TAG,
+				    share_root_security_model(geteuid() == 0), false);
+		sbuf_addf(&ra, "%s%s", ra.len ? " " : "", c);
+		free(c);
+	}
+	root_append = sbuf_detach(&ra);
 	char *guest_net = NULL, mac[18], *seed = xasprintf("%s/%d/%lld", in.dir, (int)getpid(), now_ms());
 	qemu_mac_from(seed, mac);
 	free(seed);
@@ -952,9 +1058,51 @@ int cmd_run(int argc, char **argv)
 		guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", o.guest_ip ? o.guest_ip : "10.0.2.15/24");
 		qemu_add_user_net(&net_args, o.nic, &o.forwards, mac);
 	}
+	if (o.root && str_starts_with(o.root, "nfs")) {
+		/* The server, for this VM only: its address is the only client. */
+		const char *g = o.guest_ip ? o.guest_ip : bridge ? NET_DEFAULT_GUEST_IP : "10.0.2.15/24";
+		char *client = bridge ? xstrndup(g, strcspn(g, "/")) : NULL;
+		char *state = instance_path(&in, "nfs");
+		struct nfs_server_opts no = { .dir = root_dir, .state_dir = state, .client = client };
+		r = nfs_server_start(&no, &nfs, &why);
+		free(state);
+		free(client);
+		if (r) {
+			error("%s", why.len ? why.buf : strerror(-r));
+			ret = r == -EADDRINUSE || r == -ENOENT ? EXIT_USAGE : EXIT_FAIL;
+			free(guest_net);
+			goto out;
+		}
+		cleanup_push(cleanup_nfs, &nfs);
+		char *server = bridge ? xstrndup(nst.host_cidr, strcspn(nst.host_cidr, "/")) : xstrdup(NFS_SLIRP_SERVER);
+		char *nfsroot = nfs_kernel_cmdline(server, root_dir, nfs.nfs_port, nfs.mount_port);
+		char *ip = NULL;
+		if (bridge) {
+			net_guest_ip_param(g, nst.host_cidr, NULL, &ip, NULL);
+		} else {
+			ip = xstrdup("ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off");
+			if (o.guest_ip) {
+				free(ip);
+				net_guest_ip_param(o.guest_ip, "10.0.2.2/24", NULL, &ip, NULL);
+			}
+		}
+		char *joined = xasprintf("%s%s%s %s", root_append, *root_append ? " " : "", nfsroot, ip ? ip : "");
+		free(root_append);
+		root_append = joined;
+		free(server);
+		free(nfsroot);
+		free(ip);
+		/* The kernel configures eth0 itself (ip=) before mounting the root. */
+		free(guest_net);
+		guest_net = NULL;
+	}
+	char *user_append = o.append ? xasprintf("%s%s%s", root_append, *root_append ? " " : "", o.append)
+				     : xstrdup(root_append);
+	co.user = *user_append ? user_append : NULL;
 	co.guest_net = guest_net;
 	append = kernel_cmdline(&co);
 	free(guest_net);
+	free(user_append);
 
 	struct qemu_opts qo = {
 		.machine = o.machine,
@@ -1021,7 +1169,7 @@ int cmd_run(int argc, char **argv)
 	in.gdb_port = o.gdb_port;
 	in.started = (long long)time(NULL);
 	in.kernel = xstrdup(kernel);
-	in.rootfs = xstrdup(rootfs);
+	in.rootfs = rootfs ? xstrdup(rootfs) : root_dir ? xasprintf("%.*s:%s", (int)strcspn(o.root, ":"), o.root, root_dir) : NULL;
 	if (art.vmlinux)
 		in.vmlinux = xstrdup(art.vmlinux);
 	if (art.build_dir)
@@ -1205,6 +1353,16 @@ out:
 	free(kernel);
 	kbuild_artifacts_clear(&art);
 	strvec_clear(&o.breaks);
+	if (nfs.started) {
+		cleanup_pop(cleanup_nfs, &nfs);
+		nfs_server_stop(&nfs);
+	}
+	for (size_t i = 0; shares && i < o.shares.n; i++)
+		share_clear(&shares[i]);
+	free(shares);
+	strvec_clear(&o.shares);
+	free(root_dir);
+	free(root_append);
 	free(gd.hits);
 	sbuf_release(&gd.partial);
 	sbuf_release(&gd.log);

@@ -1,0 +1,94 @@
+#!/bin/bash
+# kdebug run --root nfs[:DIR] | 9p:DIR and --share HOST[:GUEST]: the guest's
+# root or a directory served live from the host; files travel both ways
+# while the VM runs; the NFS server is private to the VM and gone after it.
+. "$(dirname "$0")/lib.sh"
+test_require qemu-system-x86_64 ip ganesha.nfsd rpcbind
+test_require_kernel_source
+KDIR=$(test_built_kernel) || exit 1
+
+# Guest command: wait (up to 60 s) for a file the host creates, print it, answer.
+WAIT_FOR='i=0; while [ ! -e "$F" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; cat "$F"'
+ganesha_of() { pgrep -f "ganesha.nfsd.*$1" || true; }
+
+test_expect_success '--share: a host directory, live both ways' '
+	mkdir -p shared && echo "from the host" >shared/early.txt &&
+	"$KDEBUG_BIN" run -k "$KDIR" --name sh --share "$PWD/shared:/mnt/s" --timeout 180 \
+		--exec "cat /mnt/s/early.txt; echo from-guest >/mnt/s/guest.txt; F=/mnt/s/late.txt; $WAIT_FOR" \
+		>sh.out 2>sh.err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	test_wait_for "test -e shared/guest.txt" 90 &&
+	echo "written while it runs" >shared/late.txt &&
+	wait $pid &&
+	grep -qx "from the host" sh.out &&
+	grep -qx "written while it runs" sh.out &&
+	grep -qx from-guest shared/guest.txt
+'
+
+test_expect_success '--root 9p:DIR boots from a host directory' '
+	kdebug rootfs --format dir -o r9 &&
+	kdebug run -k "$KDIR" --root "9p:$PWD/r9" --timeout 180 \
+		--exec "grep \" / \" /proc/mounts; echo made-in-guest >/root/g.txt" >out &&
+	grep -q "^/dev/root / 9p " out &&
+	grep -qx made-in-guest r9/root/g.txt
+'
+
+test_expect_success '--root nfs (user mode): a fresh tree served by a private ganesha, live both ways' '
+	"$KDEBUG_BIN" run -k "$KDIR" --name nf --root nfs --timeout 180 \
+		--exec "grep \" / \" /proc/mounts; echo from-guest >/root/guest.txt; F=/root/late.txt; $WAIT_FOR" \
+		>nf.out 2>nf.err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	root=$XDG_RUNTIME_DIR/kdebug/nf/root
+	test_wait_for "test -e $root/root/guest.txt" 90 &&
+	test -n "$(ganesha_of "$XDG_RUNTIME_DIR/kdebug/nf")" &&
+	echo "edited on the host" >"$root/root/late.txt" &&
+	wait $pid &&
+	grep -q "^10.0.2.2:$root / nfs .*vers=3" nf.out &&
+	grep -qx "edited on the host" nf.out &&
+	test -z "$(ganesha_of "$XDG_RUNTIME_DIR/kdebug/nf")" &&
+	test ! -e "$XDG_RUNTIME_DIR/kdebug/nf"
+'
+
+test_expect_success '--root nfs:DIR; kill -9 of kdebug takes the server with it' '
+	kdebug rootfs --format dir -o rn || exit 1
+	"$KDEBUG_BIN" run -k "$KDIR" --name k9 --root "nfs:$PWD/rn" --timeout 180 \
+		--exec "echo up >/root/up.txt; sleep 100" >/dev/null 2>&1 &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	test_wait_for "test -e rn/root/up.txt" 90 &&
+	test -n "$(ganesha_of "$XDG_RUNTIME_DIR/kdebug/k9")" &&
+	kill -9 $pid &&
+	test_wait_for "test -z \"\$(ganesha_of $XDG_RUNTIME_DIR/kdebug/k9)\"" 15 &&
+	kdebug ps >/dev/null && test ! -e "$XDG_RUNTIME_DIR/kdebug/k9"
+'
+
+test_expect_success '--root nfs over --net bridge, in a network namespace' '
+	NS=kdnfs-$$ &&
+	ip netns add $NS || exit 1
+	test_cleanup "ip netns del $NS"
+	ip netns exec $NS ip link set lo up &&
+	kdebug rootfs --format dir -o rb &&
+	ip netns exec $NS "$KDEBUG_BIN" run -k "$KDIR" --root "nfs:$PWD/rb" --net bridge --timeout 180 \
+		--exec "grep \" / \" /proc/mounts; echo via-bridge >/root/b.txt" >out 2>err &&
+	grep -q "^192.168.0.1:$PWD/rb / nfs " out &&
+	grep -qx via-bridge rb/root/b.txt &&
+	test "$(ip netns exec $NS ip -o link show | grep -cv ": lo:")" = 0
+'
+
+test_expect_success 'bad input: not a root file system, missing directories, no network' '
+	mkdir -p empty &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root "nfs:$PWD/empty" --exec true 2>err &&
+	test $(wc -l <err) = 1 && grep -q "is not a root file system (no /sbin/init or /init)" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root 9p:/nonexistent --exec true 2>err &&
+	test $(wc -l <err) = 1 && grep -q "No such file or directory" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root nfs --net none --exec true 2>err &&
+	grep -q "needs a network" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --share /nonexistent --exec true 2>err &&
+	test $(wc -l <err) = 1 &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root ext4:/x --exec true 2>err && grep -q "invalid --root" err &&
+	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
+'
+
+test_done
