@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "gdb.h"
 
+#include <dirent.h>
 #include <errno.h>
 
 #include "elfsym.h"
@@ -28,6 +29,16 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out)
 	 */
 	sbuf_adds(out, "set architecture i386:x86-64\n");
 	sbuf_addf(out, "target remote 127.0.0.1:%d\n", o->port);
+	if (o->module_dirs && o->module_dirs->n) {
+		/*
+		 * Module symbols load by themselves: lx-symbols watches module
+		 * loading; breakpoints in modules stay pending until then.
+		 */
+		sbuf_adds(out, "set breakpoint pending on\nlx-symbols");
+		for (size_t i = 0; i < o->module_dirs->n; i++)
+			sbuf_addf(out, " %s", o->module_dirs->v[i]);
+		sbuf_addch(out, '\n');
+	}
 	for (size_t i = 0; o->breaks && i < o->breaks->n; i++)
 		sbuf_addf(out, "%s %s\n", i < GDB_MAX_HBREAK ? "hbreak" : "break",
 			  o->breaks->v[i]);
@@ -79,6 +90,12 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 			sbuf_adds(out, ", ");
 		add_py_string(out, o->breaks->v[i]);
 	}
+	sbuf_adds(out, "]\nmod_dirs = [");
+	for (size_t i = 0; o->module_dirs && i < o->module_dirs->n; i++) {
+		if (i)
+			sbuf_adds(out, ", ");
+		add_py_string(out, o->module_dirs->v[i]);
+	}
 	sbuf_addf(out, "]\nmax_hits = %lu\nbt_depth = %lu\nsrc_dir = ", o->max_hits,
 		  o->bt_depth ? o->bt_depth : 10);
 	add_py_string(out, o->src_dir ? o->src_dir : "");
@@ -89,6 +106,40 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 		"        return path[len(src_dir.rstrip('/')) + 1:]\n"
 		"    return path\n"
 		"\n"
+		"import os\n"
+		"def find_ko(name):\n"
+		"    want = name.replace('-', '_')\n"
+		"    for d in mod_dirs:\n"
+		"        for root, dirs, files in os.walk(d):\n"
+		"            for f in files:\n"
+		"                if f.endswith('.ko') and f[:-3].replace('-', '_') == want:\n"
+		"                    return os.path.join(root, f)\n"
+		"    return None\n"
+		"class ModuleLoader(gdb.Breakpoint):\n"
+		"    def __init__(self):\n"
+		"        super().__init__('do_init_module', internal=True)\n"
+		"        self.silent = True\n"
+		"    def stop(self):\n"
+		"        mod = gdb.parse_and_eval('mod')\n"
+		"        name = mod['name'].string()\n"
+		"        ko = find_ko(name)\n"
+		"        if not ko:\n"
+		"            return False\n"
+		"        attrs = mod['sect_attrs'].dereference()\n"
+		"        secs = {}\n"
+		"        for n in range(int(attrs['nsections'])):\n"
+		"            a = attrs['attrs'][n]\n"
+		"            secs[a['battr']['attr']['name'].string()] = int(a['address'])\n"
+		"        text = secs.pop('.text', None)\n"
+		"        if text is None:\n"
+		"            return False\n"
+		"        args = ''.join(' -s %s 0x%x' % (k, v) for k, v in sorted(secs.items()) if v)\n"
+		"        gdb.execute('add-symbol-file %s 0x%x%s' % (ko, text, args), to_string=True)\n"
+		"        print('KDEBUG-MODULE %s %s' % (name, ko), flush=True)\n"
+		"        return False\n"
+		"if mod_dirs:\n"
+		"    gdb.execute('set breakpoint pending on')\n"
+		"    loader = ModuleLoader()\n"
 		"bps = []\n"
 		"for i, loc in enumerate(locs):\n"
 		"    kind = 'hbreak' if i < 4 else 'break'\n"
@@ -160,6 +211,37 @@ enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned lo
 /* Every --break SYM must exist in vmlinux (addresses *ADDR are taken as they are). */
 int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sbuf *why)
 {
+	return gdb_check_breaks_modules(breaks, vmlinux, NULL, why);
+}
+
+/* Is SYM defined in a .ko directly under one of dirs? */
+static bool in_modules(const char *sym, const struct strvec *dirs)
+{
+	bool found = false;
+
+	for (size_t i = 0; dirs && i < dirs->n && !found; i++) {
+		DIR *d = opendir(dirs->v[i]);
+		struct dirent *de;
+		while (d && !found && (de = readdir(d))) {
+			if (!str_ends_with(de->d_name, ".ko"))
+				continue;
+			char *ko = path_join(dirs->v[i], de->d_name);
+			struct elf_symtab t = { 0 };
+			if (elf_symtab_load(ko, &t) == 0) {
+				found = elf_symtab_find(&t, sym) != NULL;
+				elf_symtab_free(&t);
+			}
+			free(ko);
+		}
+		if (d)
+			closedir(d);
+	}
+	return found;
+}
+
+int gdb_check_breaks_modules(const struct strvec *breaks, const char *vmlinux,
+			     const struct strvec *module_dirs, struct sbuf *why)
+{
 	struct elf_symtab t = { 0 };
 	bool need = false;
 	int r = 0;
@@ -182,11 +264,12 @@ int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sb
 	}
 	for (size_t i = 0; i < breaks->n && !r; i++) {
 		const char *sym = breaks->v[i];
-		if (sym[0] == '*' || elf_symtab_find(&t, sym))
+		if (sym[0] == '*' || elf_symtab_find(&t, sym) || in_modules(sym, module_dirs))
 			continue;
 		struct strvec sugg = STRVEC_INIT;
 		elf_symtab_suggest(&t, sym, 3, &sugg);
-		sbuf_addf(why, "no symbol '%s' in %s", sym, path_basename(vmlinux));
+		sbuf_addf(why, "no symbol '%s' in %s%s", sym, path_basename(vmlinux),
+			  module_dirs && module_dirs->n ? " or the modules" : "");
 		for (size_t k = 0; k < sugg.n; k++)
 			sbuf_addf(why, "%s'%s'", k ? ", " : "; did you mean ", sugg.v[k]);
 		sbuf_addf(why, "%s", sugg.n ? "?" : "");

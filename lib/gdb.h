@@ -19,6 +19,7 @@ struct gdb_opts {
 	const char *src_dir;	/* kernel source (for O= builds), may be NULL */
 	int port;
 	const struct strvec *breaks;	/* SYM or *ADDR */
+	const struct strvec *module_dirs;	/* lx-symbols search path, may be NULL */
 };
 
 /* The command file: settings, symbols, target remote, breakpoints. */
@@ -45,6 +46,13 @@ struct gdb_break_opts {
 	unsigned long max_hits;		/* per breakpoint; 0: no limit */
 	unsigned long bt_depth;
 	const char *src_dir;		/* may be NULL */
+	/*
+	 * Out-of-tree module directories: a loader on do_init_module adds a
+	 * module's symbols with every section (.init.text too, which 6.1's
+	 * lx-symbols leaves out), so breakpoints on module init functions
+	 * resolve and hit.
+	 */
+	const struct strvec *module_dirs;
 };
 void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out);
 
@@ -59,5 +67,8 @@ enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned lo
  * mean 'ip_rcv'?", or that symbols are needed when vmlinux is NULL.
  */
 int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sbuf *why);
+/* Same, where a symbol may also come from a .ko in one of module_dirs. */
+int gdb_check_breaks_modules(const struct strvec *breaks, const char *vmlinux,
+			     const struct strvec *module_dirs, struct sbuf *why);
 
 #endif

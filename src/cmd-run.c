@@ -7,6 +7,7 @@
  * kdebug's.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "instance.h"
 #include "kbuild.h"
 #include "net.h"
+#include "module.h"
 #include "nfs.h"
 #include "share.h"
 #include "proc.h"
@@ -77,6 +79,10 @@ static const char run_help[] =
 "      --root 9p:DIR       root file system from a host directory over virtio-9p\n"
 "      --share HOST[:GUEST]  a host directory mounted in the guest over 9p\n"
 "                          (default GUEST: /mnt/<basename>; repeatable)\n"
+"      --module DIR        out-of-tree modules built in DIR ('kdebug module build'):\n"
+"                          checked against the kernel, shared live in the guest at\n"
+"                          /lib/modules/<release>/kdebug/<name>/, their symbols\n"
+"                          loaded into gdb when they load (lx-symbols)\n"
 "\n"
 "Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
@@ -99,6 +105,7 @@ struct run_opts {
 	const char *net, *guest_ip, *host_ip, *uplink;
 	const char *root;		/* "nfs", "nfs:DIR", "9p:DIR" or NULL */
 	struct strvec shares;
+	struct strvec modules;		/* module directories (absolute) */
 	enum qemu_nic nic;
 	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
@@ -108,7 +115,7 @@ struct run_opts {
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -138,6 +145,7 @@ static const struct option run_longopts[] = {
 	{ "uplink",   required_argument, NULL, OPT_UPLINK },
 	{ "root",     required_argument, NULL, OPT_ROOT },
 	{ "share",    required_argument, NULL, OPT_SHARE },
+	{ "module",   required_argument, NULL, OPT_MODULE },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -152,6 +160,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	strvec_init(&o->breaks);
 	strvec_init(&o->forwards);
 	strvec_init(&o->shares);
+	strvec_init(&o->modules);
 	o->max_hits = 10;
 	o->net = "user";
 	o->accel = ACCEL_AUTO;
@@ -228,6 +237,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->root = optarg;
 			break;
 		case OPT_SHARE: strvec_push(&o->shares, optarg); break;
+		case OPT_MODULE: {
+			char *a = abspath(optarg);
+			strvec_push(&o->modules, a);
+			free(a);
+			break;
+		}
 		case OPT_MAX_HITS:
 			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
@@ -602,6 +617,7 @@ static int gdb_driver_start(struct gdb_driver *g, const struct instance *in,
 		.breaks = &o->breaks,
 		.max_hits = o->max_hits,
 		.src_dir = art->src_dir,
+		.module_dirs = &o->modules,
 	};
 	char *cmdfile = instance_path(in, "gdb.cmd");
 	char *script = instance_path(in, "breaks.py");
@@ -763,6 +779,43 @@ static void cleanup_nfs(void *arg)
 	nfs_server_stop(arg);
 }
 
+/*
+ * --module DIR: every .ko in DIR must match the kernel (vermagic); the
+ * directory is shared with the guest under /lib/modules/RELEASE/kdebug/.
+ */
+static int check_modules(const struct run_opts *o, const struct kbuild_artifacts *art, struct sbuf *why)
+{
+	for (size_t i = 0; i < o->modules.n; i++) {
+		const char *dir = o->modules.v[i];
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		size_t n = 0;
+		int r = 0;
+
+		if (!d) {
+			sbuf_addf(why, "cannot open module directory '%s': %s", dir, strerror(errno));
+			return -EINVAL;
+		}
+		while (!r && (de = readdir(d))) {
+			if (!str_ends_with(de->d_name, ".ko"))
+				continue;
+			n++;
+			char *ko = path_join(dir, de->d_name);
+			if (art->build_dir)
+				r = module_check(ko, art->build_dir, why);
+			free(ko);
+		}
+		closedir(d);
+		if (r)
+			return -EINVAL;
+		if (!n) {
+			sbuf_addf(why, "no .ko in '%s'; build it with 'kdebug module build %s'", dir, dir);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static void cleanup_instance(void *arg)
 {
 	instance_remove(arg);
@@ -869,7 +922,28 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	kernel = xstrdup(art.bzimage);
-	r = gdb_check_breaks(&o.breaks, art.vmlinux, &why);
+	r = check_modules(&o, &art, &why);
+	if (r) {
+		error("%s", why.buf);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < o.modules.n; i++) {
+		/* The module directory, live in the guest where modprobe looks. */
+		char *spec = xasprintf("%s:/lib/modules/%s/kdebug/%s", o.modules.v[i],
+				       art.release ? art.release : "unknown", path_basename(o.modules.v[i]));
+		strvec_push(&o.shares, spec);
+		free(spec);
+		shares = xrealloc(shares, o.shares.n * sizeof(*shares));
+		memset(&shares[o.shares.n - 1], 0, sizeof(*shares));
+		r = share_parse(o.shares.v[o.shares.n - 1], (unsigned)(o.shares.n - 1), &shares[o.shares.n - 1], &why);
+		if (r) {
+			error("%s", why.buf);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
+	r = gdb_check_breaks_modules(&o.breaks, art.vmlinux, &o.modules, &why);
 	if (r) {
 		error("%s", why.buf);
 		ret = EXIT_USAGE;
@@ -1180,10 +1254,18 @@ int cmd_run(int argc, char **argv)
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
 
+	/*
+	 * Module symbols (lx-symbols) can only be read once the kernel runs
+	 * from its virtual addresses: with --module, gdb attaches when the
+	 * guest is up; otherwise right away, while the guest boots.
+	 */
+	bool gdb_pending = o.breaks.n && o.modules.n && !o.wait_gdb;
 	if (o.breaks.n) {
 		gd.breaks = &o.breaks;
 		gd.hits = xcalloc(o.breaks.n, sizeof(*gd.hits));
 		gd.max_hits = o.max_hits;
+	}
+	if (o.breaks.n && !gdb_pending) {
 		r = gdb_driver_start(&gd, &in, &art, o.gdb_port, &o, &why);
 		if (r) {
 			error("%s", why.buf);
@@ -1191,7 +1273,7 @@ int cmd_run(int argc, char **argv)
 			proc_clear(&qemu);
 			goto out;
 		}
-	} else if (o.gdb_port)
+	} else if (o.gdb_port && !o.breaks.n)
 		note("VM %s: gdbstub on 127.0.0.1:%d%s; attach with 'kdebug gdb %s'", in.name,
 		     o.gdb_port, o.wait_gdb ? " (halted until gdb continues)" : "", in.name);
 	else if (!interactive && !o.exec)
@@ -1223,6 +1305,13 @@ int cmd_run(int argc, char **argv)
 			break;
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			gdb_read(&gd);
+		if (gdb_pending && cs.ready) {
+			gdb_pending = false;
+			if (gdb_driver_start(&gd, &in, &art, o.gdb_port, &o, &why)) {
+				error("%s", why.buf);
+				break;
+			}
+		}
 		/* With --break, the command waits until gdb has its breakpoints in. */
 		console_send(&cs, !o.breaks.n || gd.armed);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
@@ -1361,6 +1450,7 @@ out:
 		share_clear(&shares[i]);
 	free(shares);
 	strvec_clear(&o.shares);
+	strvec_clear(&o.modules);
 	free(root_dir);
 	free(root_append);
 	free(gd.hits);
