@@ -234,7 +234,7 @@ int qemu_nic_parse(const char *s, enum qemu_nic *out)
 void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id, const char *mac)
 {
 	strvec_push(argv, "-device");
-	strvec_pushf(argv, "%s,netdev=%s,romfile=%s%s", nic == NIC_VIRTIO ? "virtio-net-pci" : "e1000",
+	strvec_pushf(argv, "%s,netdev=%s,romfile=%s%s", nic == NIC_VIRTIO ? "virtio-net-pci" : "e1000,autonegotiation=off",
 		     netdev_id, mac ? ",mac=" : "", mac ? mac : "");
 }
 
