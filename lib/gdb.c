@@ -31,13 +31,12 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out)
 	sbuf_addf(out, "target remote 127.0.0.1:%d\n", o->port);
 	if (o->module_dirs && o->module_dirs->n) {
 		/*
-		 * Module symbols load by themselves: lx-symbols watches module
-		 * loading; breakpoints in modules stay pending until then.
+		 * Module symbols load by themselves (gdb_write_module_loader());
+		 * breakpoints in modules stay pending until then.
 		 */
-		sbuf_adds(out, "set breakpoint pending on\nlx-symbols");
-		for (size_t i = 0; i < o->module_dirs->n; i++)
-			sbuf_addf(out, " %s", o->module_dirs->v[i]);
-		sbuf_addch(out, '\n');
+		sbuf_adds(out, "set breakpoint pending on\npython\n");
+		gdb_write_module_loader(o->module_dirs, false, out);
+		sbuf_adds(out, "end\n");
 	}
 	for (size_t i = 0; o->breaks && i < o->breaks->n; i++)
 		sbuf_addf(out, "%s %s\n", i < GDB_MAX_HBREAK ? "hbreak" : "break",
@@ -80,66 +79,128 @@ static void add_py_string(struct sbuf *out, const char *s)
 	sbuf_addch(out, '"');
 }
 
+/* NAME = ["a", "b"] */
+static void add_py_list(struct sbuf *out, const char *name, const struct strvec *v)
+{
+	sbuf_addf(out, "%s = [", name);
+	for (size_t i = 0; v && i < v->n; i++) {
+		if (i)
+			sbuf_adds(out, ", ");
+		add_py_string(out, v->v[i]);
+	}
+	sbuf_adds(out, "]\n");
+}
+
+/* See gdb.h.  A module loaded again replaces its old symbols. */
+void gdb_write_module_loader(const struct strvec *dirs, bool scripted, struct sbuf *out)
+{
+	sbuf_adds(out, "import gdb, os\n");
+	add_py_list(out, "kdebug_mod_dirs", dirs);
+	sbuf_addf(out, "kdebug_mod_scripted = %s\n", scripted ? "True" : "False");
+	sbuf_adds(out,
+		"class KdebugModules(gdb.Breakpoint):\n"
+		"    def __init__(self):\n"
+		"        super().__init__('do_init_module', internal=True)\n"
+		"        self.silent = True\n"
+		"        self.loaded = {}\n"
+		"    def find_ko(self, name):\n"
+		"        want = name.replace('-', '_')\n"
+		"        for d in kdebug_mod_dirs:\n"
+		"            for root, dirs, files in os.walk(d):\n"
+		"                for f in sorted(files):\n"
+		"                    if f.endswith('.ko') and f[:-3].replace('-', '_') == want:\n"
+		"                        return os.path.join(root, f)\n"
+		"        return None\n"
+		"    def say(self, text):\n"
+		"        os.write(1, (text + '\\n').encode())\n"
+		"    def sections(self, mod, live):\n"
+		"        secs = {}\n"
+		"        try:\n"
+		"            attrs = mod['sect_attrs'].dereference()\n"
+		"            for n in range(int(attrs['nsections'])):\n"
+		"                a = attrs['attrs'][n]\n"
+		"                secs[a['battr']['attr']['name'].string()] = int(a['address'])\n"
+		"        except gdb.error:\n"
+		"            pass\n"
+		"        if live:\n"
+		"            secs = {k: v for k, v in secs.items() if not k.startswith('.init')}\n"
+		"        if '.text' not in secs:\n"
+		"            try:\n"
+		"                secs['.text'] = int(mod['core_layout']['base'])\n"
+		"            except gdb.error:\n"
+		"                try:\n"
+		"                    secs['.text'] = int(mod['mem'][0]['base'])\n"
+		"                except gdb.error:\n"
+		"                    pass\n"
+		"        return secs\n"
+		"    def load(self, mod, live):\n"
+		"        name = mod['name'].string()\n"
+		"        ko = self.find_ko(name)\n"
+		"        if not ko:\n"
+		"            return\n"
+		"        secs = self.sections(mod, live)\n"
+		"        text = secs.pop('.text', None)\n"
+		"        if name in self.loaded:\n"
+		"            try:\n"
+		"                gdb.execute('remove-symbol-file ' + self.loaded.pop(name), to_string=True)\n"
+		"            except gdb.error:\n"
+		"                pass\n"
+		"        cmd = 'add-symbol-file ' + ko\n"
+		"        if text:\n"
+		"            cmd += ' 0x%x' % text\n"
+		"        cmd += ''.join(' -s %s 0x%x' % (k, v) for k, v in sorted(secs.items()) if v)\n"
+		"        try:\n"
+		"            gdb.execute(cmd, to_string=True)\n"
+		"        except gdb.error as e:\n"
+		"            self.say('kdebug: cannot load the symbols of module %s: %s' % (name, e))\n"
+		"            return\n"
+		"        self.loaded[name] = ko\n"
+		"        if kdebug_mod_scripted:\n"
+		"            self.say('KDEBUG-MODULE %s %s' % (name, ko))\n"
+		"        else:\n"
+		"            self.say('kdebug: symbols of module %s from %s' % (name, ko))\n"
+		"    def stop(self):\n"
+		"        try:\n"
+		"            self.load(gdb.parse_and_eval('mod'), False)\n"
+		"        except gdb.error as e:\n"
+		"            self.say('kdebug: module symbols: %s' % e)\n"
+		"        return False\n"
+		"    def existing(self):\n"
+		"        head = gdb.parse_and_eval('modules')\n"
+		"        mp = gdb.lookup_type('struct module').pointer()\n"
+		"        off = int(gdb.parse_and_eval('(unsigned long)&((struct module *)0)->list'))\n"
+		"        node = head['next']\n"
+		"        while int(node) != int(head.address):\n"
+		"            mod = gdb.Value(int(node) - off).cast(mp)\n"
+		"            self.load(mod, int(mod['state']) == 0)\n"
+		"            node = node['next']\n"
+		"kdebug_modules = KdebugModules()\n"
+		"try:\n"
+		"    kdebug_modules.existing()\n"
+		"except gdb.error as e:\n"
+		"    kdebug_modules.say('kdebug: cannot list the loaded modules: %s' % e)\n");
+}
+
 void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 {
 	sbuf_adds(out, "# Generated by kdebug: scripted breakpoint run.\n"
-		       "import gdb\n"
-		       "locs = [");
-	for (size_t i = 0; o->breaks && i < o->breaks->n; i++) {
-		if (i)
-			sbuf_adds(out, ", ");
-		add_py_string(out, o->breaks->v[i]);
-	}
-	sbuf_adds(out, "]\nmod_dirs = [");
-	for (size_t i = 0; o->module_dirs && i < o->module_dirs->n; i++) {
-		if (i)
-			sbuf_adds(out, ", ");
-		add_py_string(out, o->module_dirs->v[i]);
-	}
-	sbuf_addf(out, "]\nmax_hits = %lu\nbt_depth = %lu\nsrc_dir = ", o->max_hits,
+		       "import gdb\n");
+	add_py_list(out, "locs", o->breaks);
+	add_py_list(out, "hit_cmds", o->hit_cmds);
+	sbuf_addf(out, "max_hits = %lu\nbt_depth = %lu\nsrc_dir = ", o->max_hits,
 		  o->bt_depth ? o->bt_depth : 10);
 	add_py_string(out, o->src_dir ? o->src_dir : "");
+	sbuf_addch(out, '\n');
+	if (o->module_dirs && o->module_dirs->n) {
+		gdb_write_module_loader(o->module_dirs, true, out);
+		sbuf_adds(out, "gdb.execute('set breakpoint pending on')\n");
+	}
 	sbuf_adds(out,
-		"\n"
 		"def rel(path):\n"
 		"    if src_dir and path.startswith(src_dir.rstrip('/') + '/'):\n"
 		"        return path[len(src_dir.rstrip('/')) + 1:]\n"
 		"    return path\n"
 		"\n"
-		"import os\n"
-		"def find_ko(name):\n"
-		"    want = name.replace('-', '_')\n"
-		"    for d in mod_dirs:\n"
-		"        for root, dirs, files in os.walk(d):\n"
-		"            for f in files:\n"
-		"                if f.endswith('.ko') and f[:-3].replace('-', '_') == want:\n"
-		"                    return os.path.join(root, f)\n"
-		"    return None\n"
-		"class ModuleLoader(gdb.Breakpoint):\n"
-		"    def __init__(self):\n"
-		"        super().__init__('do_init_module', internal=True)\n"
-		"        self.silent = True\n"
-		"    def stop(self):\n"
-		"        mod = gdb.parse_and_eval('mod')\n"
-		"        name = mod['name'].string()\n"
-		"        ko = find_ko(name)\n"
-		"        if not ko:\n"
-		"            return False\n"
-		"        attrs = mod['sect_attrs'].dereference()\n"
-		"        secs = {}\n"
-		"        for n in range(int(attrs['nsections'])):\n"
-		"            a = attrs['attrs'][n]\n"
-		"            secs[a['battr']['attr']['name'].string()] = int(a['address'])\n"
-		"        text = secs.pop('.text', None)\n"
-		"        if text is None:\n"
-		"            return False\n"
-		"        args = ''.join(' -s %s 0x%x' % (k, v) for k, v in sorted(secs.items()) if v)\n"
-		"        gdb.execute('add-symbol-file %s 0x%x%s' % (ko, text, args), to_string=True)\n"
-		"        print('KDEBUG-MODULE %s %s' % (name, ko), flush=True)\n"
-		"        return False\n"
-		"if mod_dirs:\n"
-		"    gdb.execute('set breakpoint pending on')\n"
-		"    loader = ModuleLoader()\n"
 		"bps = []\n"
 		"for i, loc in enumerate(locs):\n"
 		"    kind = 'hbreak' if i < 4 else 'break'\n"
@@ -175,6 +236,14 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 		"        for s in ([src_dir.rstrip('/') + '/'] if src_dir else []):\n"
 		"            line = line.replace(s, '')\n"
 		"        print(line)\n"
+		"    for c in hit_cmds:\n"
+		"        try:\n"
+		"            res = gdb.execute(c, to_string=True)\n"
+		"        except gdb.error as e:\n"
+		"            res = '%s: %s\\n' % (c, e)\n"
+		"        print('(gdb) ' + c)\n"
+		"        for line in res.splitlines():\n"
+		"            print(line)\n"
 		"    print('KDEBUG-BT-END', flush=True)\n"
 		"    for i in which:\n"
 		"        if max_hits and hits[i] >= max_hits:\n"
@@ -205,6 +274,10 @@ enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned lo
 		return GDB_DONE;
 	if (!strcmp(line, "KDEBUG-ARMED"))
 		return GDB_ARMED;
+	if (str_starts_with(line, "KDEBUG-MODULE ")) {
+		*rest = line + 14;
+		return GDB_MODULE;
+	}
 	return GDB_OTHER;
 }
 

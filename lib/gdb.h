@@ -19,8 +19,18 @@ struct gdb_opts {
 	const char *src_dir;	/* kernel source (for O= builds), may be NULL */
 	int port;
 	const struct strvec *breaks;	/* SYM or *ADDR */
-	const struct strvec *module_dirs;	/* lx-symbols search path, may be NULL */
+	const struct strvec *module_dirs;	/* module symbols loaded from here, may be NULL */
 };
+
+/*
+ * Python (no python/end around it) that loads the symbols of the modules
+ * found in dirs into gdb: those loaded when it runs, without their freed
+ * .init sections, and each one loaded later with all its sections (.init.text
+ * too, which 6.1's lx-symbols leaves out) from a breakpoint on
+ * do_init_module, before the module's init function runs.  scripted: each
+ * load is announced as "KDEBUG-MODULE NAME KO"; else as a sentence.
+ */
+void gdb_write_module_loader(const struct strvec *dirs, bool scripted, struct sbuf *out);
 
 /* The command file: settings, symbols, target remote, breakpoints. */
 void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out);
@@ -36,6 +46,7 @@ void gdb_build_argv(const char *cmdfile, const char *batch, struct strvec *argv)
  * prints "KDEBUG-ARMED", continues the target, and on each stop prints
  *   KDEBUG-HIT <index> <function> <file>:<line>
  *   <backtrace lines>
+ *   (gdb) <hit command>, its output, for each of hit_cmds
  *   KDEBUG-BT-END
  * disables a breakpoint after max_hits hits, and when the target goes away
  * prints "KDEBUG-COUNT <index> <hits>" for each breakpoint and "KDEBUG-DONE".
@@ -46,18 +57,14 @@ struct gdb_break_opts {
 	unsigned long max_hits;		/* per breakpoint; 0: no limit */
 	unsigned long bt_depth;
 	const char *src_dir;		/* may be NULL */
-	/*
-	 * Out-of-tree module directories: a loader on do_init_module adds a
-	 * module's symbols with every section (.init.text too, which 6.1's
-	 * lx-symbols leaves out), so breakpoints on module init functions
-	 * resolve and hit.
-	 */
+	/* Out-of-tree module directories: see gdb_write_module_loader(). */
 	const struct strvec *module_dirs;
+	const struct strvec *hit_cmds;	/* gdb commands run at each hit, may be NULL */
 };
 void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out);
 
 /* Parse one line of that output; returns the KDEBUG- kind or 0 for others. */
-enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE, GDB_ARMED };
+enum gdb_line { GDB_OTHER, GDB_HIT, GDB_BT_END, GDB_COUNT, GDB_DONE, GDB_ARMED, GDB_MODULE };
 enum gdb_line gdb_parse_line(const char *line, unsigned long *index, unsigned long *count,
 			     const char **rest);
 

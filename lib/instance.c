@@ -138,6 +138,7 @@ static const struct field {
 	{ "rootfs",    F_STR, offsetof(struct instance, rootfs),    0 },
 	{ "accel",     F_STR, offsetof(struct instance, accel),     0 },
 	{ "net",       F_STR, offsetof(struct instance, net),       0 },
+	{ "modules",   F_STR, offsetof(struct instance, modules),   0 },
 };
 
 #define FIELD(in, f, type) ((type *)((char *)(in) + (f)->off))

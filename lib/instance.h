@@ -32,6 +32,7 @@ struct instance {
 	char *rootfs;		/* may be NULL */
 	char *accel;		/* "kvm" or "tcg" */
 	char *net;		/* network mode, may be NULL */
+	char *modules;		/* --module directories, one per line, may be NULL */
 };
 
 /*

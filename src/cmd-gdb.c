@@ -29,6 +29,9 @@ static const char gdb_help[] =
 "  -p, --port PORT       attach to 127.0.0.1:PORT instead of a named VM\n"
 "      --vmlinux FILE    symbols (default: the VM's vmlinux when known)\n"
 "  -b, --break LOC       hardware breakpoint on SYM or *ADDR (repeatable)\n"
+"  -m, --module DIR      load the symbols of the modules built in DIR when they\n"
+"                        load, and of those already loaded (default: the VM's\n"
+"                        'kdebug run --module' directories; repeatable)\n"
 "      --batch 'CMD;...' run these gdb commands without a prompt, then exit\n";
 
 int cmd_gdb(int argc, char **argv)
@@ -37,11 +40,12 @@ int cmd_gdb(int argc, char **argv)
 		{ "port",    required_argument, NULL, 'p' },
 		{ "vmlinux", required_argument, NULL, 'V' },
 		{ "break",   required_argument, NULL, 'b' },
+		{ "module",  required_argument, NULL, 'm' },
 		{ "batch",   required_argument, NULL, 'B' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct strvec breaks = STRVEC_INIT, gargv = STRVEC_INIT;
+	struct strvec breaks = STRVEC_INIT, gargv = STRVEC_INIT, modules = STRVEC_INIT;
 	struct sbuf cmds = SBUF_INIT;
 	struct instance in = { .lock_fd = -1 };
 	const char *vmlinux = NULL, *batch = NULL, *name = NULL;
@@ -50,7 +54,7 @@ int cmd_gdb(int argc, char **argv)
 	int c, r, ret = EXIT_FAIL;
 	bool have_instance = false;
 
-	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:b:m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, 65535, &port) || !port) {
@@ -60,6 +64,19 @@ int cmd_gdb(int argc, char **argv)
 			break;
 		case 'V': vmlinux = optarg; break;
 		case 'b': strvec_push(&breaks, optarg); break;
+		case 'm': {
+			char *abs = realpath(optarg, NULL);
+			if (!abs || !is_dir(abs)) {
+				error("cannot open module directory '%s': %s", optarg,
+				      strerror(abs ? ENOTDIR : errno));
+				free(abs);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			strvec_push(&modules, abs);
+			free(abs);
+			break;
+		}
 		case 'B': batch = optarg; break;
 		case 'h': ret = print_help(gdb_help); goto out;
 		default: ret = usage_error("gdb", "unknown option"); goto out;
@@ -107,6 +124,12 @@ int cmd_gdb(int argc, char **argv)
 		port = (unsigned long)in.gdb_port;
 		if (!vmlinux)
 			vmlinux = in.vmlinux;
+		bool vm_modules = !modules.n;
+		for (const char *m = in.modules; vm_modules && m && *m;) {
+			size_t n = strcspn(m, "\n");
+			strvec_pushf(&modules, "%.*s", (int)n, m);
+			m += n + (m[n] == '\n');
+		}
 	}
 
 	/* The build the VM came from: vmlinux, its gdb scripts, the source tree. */
@@ -121,7 +144,7 @@ int cmd_gdb(int argc, char **argv)
 		kbuild_artifacts_clear(&art);
 	}
 	free(vdir);
-	r = gdb_check_breaks(&breaks, vmlinux, &cmds);
+	r = gdb_check_breaks_modules(&breaks, vmlinux, &modules, &cmds);
 	if (r) {
 		error("%s", cmds.buf);
 		kbuild_artifacts_clear(&art);
@@ -144,6 +167,7 @@ int cmd_gdb(int argc, char **argv)
 		.src_dir = art.src_dir && art.build_dir && strcmp(art.src_dir, art.build_dir) ? art.src_dir : NULL,
 		.port = (int)port,
 		.breaks = &breaks,
+		.module_dirs = &modules,
 	};
 	gdb_write_commands(&go, &cmds);
 	free(gdb_py);
@@ -175,6 +199,7 @@ int cmd_gdb(int argc, char **argv)
 out:
 	instance_free(&in);
 	strvec_clear(&breaks);
+	strvec_clear(&modules);
 	strvec_clear(&gargv);
 	sbuf_release(&cmds);
 	free(cmdfile);

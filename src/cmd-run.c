@@ -82,12 +82,14 @@ static const char run_help[] =
 "      --module DIR        out-of-tree modules built in DIR ('kdebug module build'):\n"
 "                          checked against the kernel, shared live in the guest at\n"
 "                          /lib/modules/<release>/kdebug/<name>/, their symbols\n"
-"                          loaded into gdb when they load (lx-symbols)\n"
+"                          loaded into gdb when they load (init functions too)\n"
 "\n"
 "Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
 "      --expect-hit        fail unless every breakpoint was hit\n"
 "      --max-hits N        stop reporting a breakpoint after N hits (default 10)\n"
+"      --on-hit CMD        also run gdb command CMD at each hit, e.g. 'p *skb',\n"
+"                          'lx-lsmod' (repeatable)\n"
 "  The VM boots while gdb loads the symbols; the command starts once the\n"
 "  breakpoints are in.  For breakpoints in early boot (start_kernel, ...) add\n"
 "  --wait-gdb: the CPU then waits for gdb before its first instruction.\n"
@@ -106,6 +108,7 @@ struct run_opts {
 	const char *root;		/* "nfs", "nfs:DIR", "9p:DIR" or NULL */
 	struct strvec shares;
 	struct strvec modules;		/* module directories (absolute) */
+	struct strvec hit_cmds;		/* --on-hit */
 	enum qemu_nic nic;
 	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
@@ -115,7 +118,7 @@ struct run_opts {
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE, OPT_ON_HIT };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -146,6 +149,7 @@ static const struct option run_longopts[] = {
 	{ "root",     required_argument, NULL, OPT_ROOT },
 	{ "share",    required_argument, NULL, OPT_SHARE },
 	{ "module",   required_argument, NULL, OPT_MODULE },
+	{ "on-hit",   required_argument, NULL, OPT_ON_HIT },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -161,6 +165,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	strvec_init(&o->forwards);
 	strvec_init(&o->shares);
 	strvec_init(&o->modules);
+	strvec_init(&o->hit_cmds);
 	o->max_hits = 10;
 	o->net = "user";
 	o->accel = ACCEL_AUTO;
@@ -237,6 +242,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->root = optarg;
 			break;
 		case OPT_SHARE: strvec_push(&o->shares, optarg); break;
+		case OPT_ON_HIT: strvec_push(&o->hit_cmds, optarg); break;
 		case OPT_MODULE: {
 			char *a = abspath(optarg);
 			strvec_push(&o->modules, a);
@@ -277,6 +283,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				   "to debug by hand use --gdb and 'kdebug gdb --break'");
 	if (o->expect_hit && !o->breaks.n)
 		return usage_error("run", "--expect-hit needs --break");
+	if (o->hit_cmds.n && !o->breaks.n)
+		return usage_error("run", "--on-hit needs --break");
 	if (o->breaks.n && !o->gdb_port)
 		o->gdb_port = -1;	/* the scripted gdb needs a stub */
 	if (o->wait_gdb && !o->gdb_port)
@@ -564,6 +572,13 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 	case GDB_ARMED:
 		g->armed = true;
 		break;
+	case GDB_MODULE: {
+		/* rest: "NAME KO" */
+		const char *sp = strchr(rest, ' ');
+		printf("module %.*s: symbols from %s\n", sp ? (int)(sp - rest) : (int)strlen(rest), rest,
+		       sp ? sp + 1 : "?");
+		break;
+	}
 	case GDB_OTHER:
 		if (g->in_bt)
 			printf("  %s\n", line);
@@ -618,6 +633,7 @@ static int gdb_driver_start(struct gdb_driver *g, const struct instance *in,
 		.max_hits = o->max_hits,
 		.src_dir = art->src_dir,
 		.module_dirs = &o->modules,
+		.hit_cmds = &o->hit_cmds,
 	};
 	char *cmdfile = instance_path(in, "gdb.cmd");
 	char *script = instance_path(in, "breaks.py");
@@ -1250,6 +1266,12 @@ int cmd_run(int argc, char **argv)
 		in.build_dir = xstrdup(art.build_dir);
 	in.accel = xstrdup(accel_name(accel));
 	in.net = bridge ? xasprintf("bridge:%s,%s", nst.bridge, nst.tap) : xstrdup(o.net);
+	if (o.modules.n) {
+		struct sbuf m = SBUF_INIT;
+		for (size_t i = 0; i < o.modules.n; i++)
+			sbuf_addf(&m, "%s%s", i ? "\n" : "", o.modules.v[i]);
+		in.modules = sbuf_detach(&m);
+	}
 	r = instance_save(&in);
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
@@ -1451,6 +1473,7 @@ out:
 	free(shares);
 	strvec_clear(&o.shares);
 	strvec_clear(&o.modules);
+	strvec_clear(&o.hit_cmds);
 	free(root_dir);
 	free(root_append);
 	free(gd.hits);

@@ -36,9 +36,38 @@ test_expect_success 'a breakpoint symbol in neither vmlinux nor the module is re
 	grep -q "no symbol .hello_inti. in vmlinux or the modules" err
 '
 
-test_expect_success 'a module symbol passes the breakpoint check' '
-	kdebug run -k "$KDIR" --module "$PWD/hello" --break hello_init --timeout 180 --exec true >out 2>err &&
-	grep -q "^hello_init: " out
+test_expect_success 'a breakpoint on the module init function hits with module symbols loaded by themselves' '
+	ko=/lib/modules/$REL/kdebug/hello/hello.ko &&
+	kdebug run -k "$KDIR" --module "$PWD/hello" --break hello_init --expect-hit \
+		--on-hit lx-lsmod --on-hit "info line hello_exit" --timeout 240 \
+		--exec "insmod $ko && rmmod hello && insmod $ko && echo TWICE" >out 2>err &&
+	cat out &&
+	test "$(grep -c "^module hello: symbols from $PWD/hello/hello.ko\$" out)" = 2 &&
+	grep -q "^hit hello_init at $PWD/hello/hello.c:11 (1)\$" out &&
+	grep -q "^hit hello_init at $PWD/hello/hello.c:11 (2)\$" out &&
+	grep -q "^  #0  hello_init () at $PWD/hello/hello.c:11" out &&
+	grep -q "^  #[0-9].* in do_init_module " out &&
+	grep -q "^  0x[0-9a-f]* hello  " out &&
+	grep -q "Line 17 of \"$PWD/hello/hello.c\"" out &&
+	grep -qx TWICE out &&
+	grep -qx "hello_init: 2 hits" out
+'
+
+test_expect_success 'kdebug gdb on a VM run with --module has the module symbols and lx-lsmod' '
+	"$KDEBUG_BIN" run -k "$KDIR" --module "$PWD/hello" --gdb --name modvm --timeout 240 \
+		--exec "insmod /lib/modules/$REL/kdebug/hello/hello.ko && echo LOADED && sleep 200" >vm.out 2>vm.err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	test_wait_for "grep -qx LOADED vm.out" 120 &&
+	kdebug gdb modvm --batch "lx-lsmod; info line hello_exit" >gdb.out 2>&1 &&
+	cat gdb.out &&
+	grep -q "^kdebug: symbols of module hello from $PWD/hello/hello.ko" gdb.out &&
+	grep -q "^0x[0-9a-f]* hello  " gdb.out &&
+	grep -q "Line 17 of \"$PWD/hello/hello.c\"" gdb.out &&
+	mkdir -p nomod &&
+	{ kdebug gdb modvm --module "$PWD/nomod" --batch "info line hello_exit" >gdb2.out 2>&1; true; } &&
+	grep -q "Function \"hello_exit\" not defined" gdb2.out &&
+	kdebug stop modvm
 '
 
 test_expect_success 'an empty module directory is refused' '
