@@ -120,10 +120,17 @@ int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_po
 char *nfs_kernel_cmdline(const char *server_ip, const char *dir, int nfs_port, int mount_port)
 {
 	if (nfs_dir_check(dir) < 0 || !server_ip || nfs_client_check(server_ip) < 0 ||
-	    strchr(server_ip, '/') || nfs_port <= 0 || mount_port <= 0)
+	    strchr(server_ip, '/') || nfs_port < 0 || mount_port < 0 || nfs_port > 65535 ||
+	    mount_port > 65535)
 		return NULL;
-	return xasprintf("root=/dev/nfs nfsroot=%s:%s,vers=3,tcp,port=%d,mountport=%d,nolock,actimeo=1 rw",
-			 server_ip, dir, nfs_port, mount_port);
+	struct sbuf sb = SBUF_INIT;
+	sbuf_addf(&sb, "root=/dev/nfs nfsroot=%s:%s,vers=3,tcp", server_ip, dir);
+	if (nfs_port)
+		sbuf_addf(&sb, ",port=%d", nfs_port);
+	if (mount_port)
+		sbuf_addf(&sb, ",mountport=%d", mount_port);
+	sbuf_adds(&sb, ",nolock,actimeo=1 rw");
+	return sbuf_detach(&sb);
 }
 
 void nfs_exportfs_argv(struct strvec *argv, bool add, const char *client, const char *dir)
@@ -280,12 +287,17 @@ static int open_log(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
-static bool have_fsal_vfs(void)
+const char *nfs_fsal_vfs_path(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fsal_vfs_paths); i++)
 		if (path_exists(fsal_vfs_paths[i]))
-			return true;
-	return false;
+			return fsal_vfs_paths[i];
+	return NULL;
+}
+
+static bool have_fsal_vfs(void)
+{
+	return nfs_fsal_vfs_path() != NULL;
 }
 
 /* Make sure an rpcbind answers; start one into *rpcb when none does. */

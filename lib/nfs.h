@@ -82,8 +82,9 @@ bool nfs_server_running(struct nfs_server *s);
 /*
  * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,port=P,mountport=M,nolock,actimeo=1 rw"
  * (actimeo=1: host edits show up in the guest within a second);
- * the caller adds ip= (e.g. "ip=dhcp" under user-mode networking).  NULL
- * when DIR fails nfs_dir_check().
+ * the caller adds ip= (e.g. "ip=dhcp" under user-mode networking).  A port
+ * of 0 is left out: the guest asks the server's portmapper (the kernel
+ * NFS server).  NULL when DIR fails nfs_dir_check().
  */
 char *nfs_kernel_cmdline(const char *server_ip, const char *dir, int nfs_port, int mount_port);
 
@@ -98,6 +99,8 @@ void nfs_exportfs_argv(struct strvec *argv, bool add, const char *client, const 
  * 0 when it is, -ENOENT (why says how to start one) when not.
  */
 int nfs_kernel_server_check(const char *proc_nfsd, struct sbuf *why);
+/* nfs-ganesha's VFS backend (package nfs-ganesha-vfs), or NULL when not installed. */
+const char *nfs_fsal_vfs_path(void);
 /* Run exportfs to add/remove the export; 0 or -errno (why has exportfs's output). */
 int nfs_kernel_export(bool add, const char *client, const char *dir, struct sbuf *why);
 

@@ -154,6 +154,15 @@ int proc_interrupted(void)
 	return got_signal;
 }
 
+void proc_clear_interrupt(void)
+{
+	char buf[64];
+
+	while (sig_pipe[0] >= 0 && read(sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+	got_signal = 0;
+}
+
 /* ---- children ---- */
 
 void proc_init(struct proc *p)

@@ -96,6 +96,8 @@ int proc_exec(const char *const *argv);
 void proc_setup_signals(void);
 int proc_signal_fd(void);
 int proc_interrupted(void);	/* the signal number received, or 0 */
+/* The signal is dealt with: children may be run and waited for again. */
+void proc_clear_interrupt(void);
 
 typedef void (*cleanup_fn)(void *arg);
 /* Register a cleanup that runs at exit (also after a terminating signal). */

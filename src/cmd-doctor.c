@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "busybox.h"
+#include "nfs.h"
 #include "commands.h"
 #include "proc.h"
 #include "qemu.h"
@@ -24,7 +25,7 @@ static const char doctor_help[] =
 "per item and, for each missing one, the Debian package that provides it.\n"
 "Exits 1 when something required is missing.\n";
 
-enum need { REQUIRED, FOR_BUILD, OPTIONAL };
+enum need { REQUIRED, FOR_BUILD, FOR_NFS, FOR_KERNEL_NFS, OPTIONAL };
 
 struct doctor {
 	int missing_required;
@@ -47,6 +48,8 @@ static void report(struct doctor *d, enum need need, bool ok, const char *what,
 	printf("%-8s %-22s %s%sinstall the Debian package '%s'%s\n", tag, what,
 	       detail ? detail : "", detail ? "; " : "", package,
 	       need == FOR_BUILD ? " (needed by 'kdebug config/build')" :
+	       need == FOR_NFS ? " (needed by 'kdebug run --root nfs')" :
+	       need == FOR_KERNEL_NFS ? " (needed by 'kdebug run --nfs-server kernel' only)" :
 	       need == OPTIONAL ? " (optional)" : "");
 }
 
@@ -170,6 +173,14 @@ int cmd_doctor(int argc, char **argv)
 	free(lib);
 	report(&d, REQUIRED, true, "jansson", JANSSON_VERSION, "libjansson4");
 	report(&d, REQUIRED, true, "libmnl", "linked", "libmnl0");
+
+	/* --root nfs: the private server; --nfs-server kernel: the host's. */
+	check_program(&d, FOR_NFS, "ganesha.nfsd", NULL, "nfs-ganesha");
+	const char *fsal = nfs_fsal_vfs_path();
+	report(&d, FOR_NFS, fsal != NULL, "ganesha VFS backend", fsal ? fsal : "libfsalvfs.so not found",
+	       "nfs-ganesha-vfs");
+	check_program(&d, FOR_NFS, "rpcbind", NULL, "rpcbind");
+	check_program(&d, FOR_KERNEL_NFS, "exportfs", NULL, "nfs-kernel-server");
 
 	check_program(&d, FOR_BUILD, "make", "--version", "make");
 	check_program(&d, FOR_BUILD, "gcc", "--version", "gcc");

@@ -76,6 +76,11 @@ static const char run_help[] =
 "      --root nfs[:DIR]    root file system on NFS, served by a private nfs-ganesha\n"
 "                          (default DIR: a fresh 'kdebug rootfs --format dir' tree\n"
 "                          in the instance directory)\n"
+"      --nfs-ports N,M     the private server's NFS and MOUNT ports (default: the\n"
+"                          first free ones from 20490)\n"
+"      --nfs-server kernel  serve --root nfs from the host's running kernel NFS\n"
+"                          server instead: an export to this guest only (exportfs),\n"
+"                          removed afterwards\n"
 "      --root 9p:DIR       root file system from a host directory over virtio-9p\n"
 "      --share HOST[:GUEST]  a host directory mounted in the guest over 9p\n"
 "                          (default GUEST: /mnt/<basename>; repeatable)\n"
@@ -109,6 +114,8 @@ struct run_opts {
 	struct strvec shares;
 	struct strvec modules;		/* module directories (absolute) */
 	struct strvec hit_cmds;		/* --on-hit */
+	const char *nfs_server;		/* NULL/"ganesha" or "kernel" */
+	int nfs_port, mount_port;	/* --nfs-ports; 0: the first free ones */
 	enum qemu_nic nic;
 	struct strvec forwards;
 	int gdb_port;		/* -1: --gdb without port; 0: none */
@@ -118,7 +125,7 @@ struct run_opts {
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE, OPT_ON_HIT };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE, OPT_ON_HIT, OPT_NFS_SERVER, OPT_NFS_PORTS };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -150,6 +157,8 @@ static const struct option run_longopts[] = {
 	{ "share",    required_argument, NULL, OPT_SHARE },
 	{ "module",   required_argument, NULL, OPT_MODULE },
 	{ "on-hit",   required_argument, NULL, OPT_ON_HIT },
+	{ "nfs-server", required_argument, NULL, OPT_NFS_SERVER },
+	{ "nfs-ports", required_argument, NULL, OPT_NFS_PORTS },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -243,6 +252,28 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_SHARE: strvec_push(&o->shares, optarg); break;
 		case OPT_ON_HIT: strvec_push(&o->hit_cmds, optarg); break;
+		case OPT_NFS_SERVER:
+			if (strcmp(optarg, "ganesha") && strcmp(optarg, "kernel"))
+				return usage_error("run", "invalid --nfs-server '%s' (ganesha or kernel)", optarg);
+			o->nfs_server = optarg;
+			break;
+		case OPT_NFS_PORTS: {
+			/* NFS,MOUNT */
+			char *comma = strchr(optarg, ',');
+			unsigned long a = 0, b = 0;
+			if (comma)
+				*comma = '\0';
+			if (!comma || parse_uint(optarg, 65535, &a) || parse_uint(comma + 1, 65535, &b) ||
+			    !a || !b || a == b) {
+				if (comma)
+					*comma = ',';
+				return usage_error("run", "invalid --nfs-ports '%s' (two different ports NFS,MOUNT, e.g. 20490,20491)",
+						   optarg);
+			}
+			o->nfs_port = (int)a;
+			o->mount_port = (int)b;
+			break;
+		}
 		case OPT_MODULE: {
 			char *a = abspath(optarg);
 			strvec_push(&o->modules, a);
@@ -266,6 +297,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	bool bridge = str_starts_with(o->net, "bridge");
 	if (o->root && o->rootfs)
 		return usage_error("run", "--root and --rootfs do not go together");
+	if (o->nfs_server && !(o->root && str_starts_with(o->root, "nfs")))
+		return usage_error("run", "--nfs-server needs --root nfs");
+	if (o->nfs_port && !(o->root && str_starts_with(o->root, "nfs")))
+		return usage_error("run", "--nfs-ports needs --root nfs");
+	if (o->nfs_port && o->nfs_server && !strcmp(o->nfs_server, "kernel"))
+		return usage_error("run", "--nfs-ports is for kdebug's own server; the kernel NFS server has its own ports");
 	if (o->root && str_starts_with(o->root, "nfs") && strcmp(o->net, "user") && !bridge)
 		return usage_error("run", "--root nfs needs a network: --net user or --net bridge");
 	if ((o->host_ip || o->uplink) && !bridge)
@@ -730,12 +767,65 @@ int cmd_net_reaper(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * --nfs-server kernel: the export's reaper, like the bridge's: it removes
+ * the export when told to or when kdebug dies.
+ *   kdebug __nfs-reaper CLIENT DIR
+ */
+int cmd_nfs_reaper(int argc, char **argv)
+{
+	struct sbuf why = SBUF_INIT;
+
+	if (argc != 3)
+		return EXIT_USAGE;
+	(void)!write(STDOUT_FILENO, "ready\n", 6);
+	while (!proc_interrupted()) {
+		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
+		poll(&pfd, 1, -1);
+	}
+	proc_clear_interrupt();	/* the SIGTERM was the word to clean up */
+	if (nfs_kernel_export(false, argv[1], argv[2], &why)) {
+		error("%s", why.buf);
+		sbuf_release(&why);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Start a reaper (rp->args set: /proc/self/exe __X-reaper ...) and wait
+ * for its "ready": from then on it undoes its part even after kill -9 of
+ * kdebug (its PR_SET_PDEATHSIG is SIGTERM).
+ */
+static int reaper_run(struct proc *rp, const char *what, struct sbuf *why)
+{
+	char buf[16];
+	int r;
+
+	rp->in = PROC_NULL;
+	rp->out = PROC_PIPE;
+	rp->new_pgrp = true;		/* the terminal's ^C is for kdebug run */
+	rp->death_signal = SIGTERM;	/* kill -9 of kdebug: the reaper still cleans up */
+	r = proc_start(rp);
+	if (r) {
+		sbuf_addf(why, "cannot start the %s reaper: %s", what, strerror(-r));
+		proc_clear(rp);
+		return r;
+	}
+	struct pollfd pfd = { .fd = rp->out_fd, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) <= 0 || read(rp->out_fd, buf, sizeof(buf)) <= 0) {
+		sbuf_addf(why, "the %s reaper did not start", what);
+		proc_terminate(rp, 1000);
+		proc_clear(rp);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int reaper_start(struct proc *rp, const struct net_bridge_state *st, struct sbuf *why)
 {
 	char flags[4] = { 0 };
 	size_t k = 0;
-	char buf[16];
-	int r;
 
 	if (st->created_bridge)
 		flags[k++] = 'b';
@@ -750,24 +840,22 @@ static int reaper_start(struct proc *rp, const struct net_bridge_state *st, stru
 		     st->tap, flags, NULL);
 	if (st->enslaved_uplink)
 		strvec_push(&rp->args, st->uplink);
-	rp->in = PROC_NULL;
-	rp->out = PROC_PIPE;
-	rp->new_pgrp = true;		/* the terminal's ^C is for kdebug run */
-	rp->death_signal = SIGTERM;	/* kill -9 of kdebug: the reaper still cleans up */
-	r = proc_start(rp);
-	if (r) {
-		sbuf_addf(why, "cannot start the network reaper: %s", strerror(-r));
-		proc_clear(rp);
+	return reaper_run(rp, "network", why);
+}
+
+/* --nfs-server kernel: export DIR to CLIENT only, with a reaper to unexport it. */
+static int kernel_export_start(struct proc *rp, const char *client, const char *dir, struct sbuf *why)
+{
+	int r = nfs_kernel_export(true, client, dir, why);
+
+	if (r)
 		return r;
-	}
-	struct pollfd pfd = { .fd = rp->out_fd, .events = POLLIN };
-	if (poll(&pfd, 1, 5000) <= 0 || read(rp->out_fd, buf, sizeof(buf)) <= 0) {
-		sbuf_addf(why, "the network reaper did not start");
-		proc_terminate(rp, 1000);
-		proc_clear(rp);
-		return -EIO;
-	}
-	return 0;
+	proc_init(rp);
+	strvec_pushl(&rp->args, "/proc/self/exe", "__nfs-reaper", client, dir, NULL);
+	r = reaper_run(rp, "NFS export", why);
+	if (r)
+		nfs_kernel_export(false, client, dir, NULL);
+	return r;
 }
 
 /* A directory the kernel can boot from? */
@@ -862,7 +950,7 @@ int cmd_run(int argc, char **argv)
 	struct kbuild_artifacts art = { 0 };
 	struct gdb_driver gd = { .breaks = NULL };
 	struct net_bridge_state nst;
-	struct proc reaper = { .pid = -1 };
+	struct proc reaper = { .pid = -1 }, nfs_reaper = { .pid = -1 };
 	bool bridge = false;
 	struct net_bridge_opts bo = { 0 };
 	struct nfs_server nfs = { .started = false };
@@ -915,7 +1003,18 @@ int cmd_run(int argc, char **argv)
 			}
 			root_dir = abspath(colon + 1);
 		}
-		if (str_starts_with(o.root, "nfs") && !in_path("ganesha.nfsd")) {
+		bool kernel_nfs = o.nfs_server && !strcmp(o.nfs_server, "kernel");
+		if (kernel_nfs && (r = nfs_kernel_server_check(getenv("KDEBUG_PROC_NFSD"), &why))) {
+			error("%s", why.buf);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (kernel_nfs && !in_path("exportfs")) {
+			error("--nfs-server kernel needs exportfs; install the Debian package nfs-kernel-server");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (str_starts_with(o.root, "nfs") && !kernel_nfs && !in_path("ganesha.nfsd")) {
 			error("--root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha and nfs-ganesha-vfs");
 			ret = EXIT_USAGE;
 			goto out;
@@ -1152,10 +1251,18 @@ int cmd_run(int argc, char **argv)
 		/* The server, for this VM only: its address is the only client. */
 		const char *g = o.guest_ip ? o.guest_ip : bridge ? NET_DEFAULT_GUEST_IP : "10.0.2.15/24";
 		char *client = bridge ? xstrndup(g, strcspn(g, "/")) : NULL;
-		char *state = instance_path(&in, "nfs");
-		struct nfs_server_opts no = { .dir = root_dir, .state_dir = state, .client = client };
-		r = nfs_server_start(&no, &nfs, &why);
-		free(state);
+		if (o.nfs_server && !strcmp(o.nfs_server, "kernel")) {
+			/* Under user-mode networking the guest's NFS traffic comes from 127.0.0.1. */
+			r = kernel_export_start(&nfs_reaper, client ? client : "127.0.0.1", root_dir, &why);
+		} else {
+			char *state = instance_path(&in, "nfs");
+			struct nfs_server_opts no = { .dir = root_dir, .state_dir = state, .client = client,
+						      .nfs_port = o.nfs_port, .mount_port = o.mount_port };
+			r = nfs_server_start(&no, &nfs, &why);
+			free(state);
+			if (!r)
+				cleanup_push(cleanup_nfs, &nfs);
+		}
 		free(client);
 		if (r) {
 			error("%s", why.len ? why.buf : strerror(-r));
@@ -1163,7 +1270,6 @@ int cmd_run(int argc, char **argv)
 			free(guest_net);
 			goto out;
 		}
-		cleanup_push(cleanup_nfs, &nfs);
 		char *server = bridge ? xstrndup(nst.host_cidr, strcspn(nst.host_cidr, "/")) : xstrdup(NFS_SLIRP_SERVER);
 		char *nfsroot = nfs_kernel_cmdline(server, root_dir, nfs.nfs_port, nfs.mount_port);
 		char *ip = NULL;
@@ -1435,6 +1541,10 @@ out:
 		proc_clear(&reaper);
 	} else if (nst.active) {
 		net_bridge_teardown(&nst);
+	}
+	if (nfs_reaper.pid > 0) {
+		proc_terminate(&nfs_reaper, 10000);	/* it removes the export */
+		proc_clear(&nfs_reaper);
 	}
 	if (qlog >= 0)
 		close(qlog);

@@ -21,6 +21,7 @@ int cmd_build(int argc, char **argv);
 int cmd_module(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_net_reaper(int argc, char **argv);	/* hidden: run's bridge-mode cleanup */
+int cmd_nfs_reaper(int argc, char **argv);	/* hidden: run's kernel NFS export cleanup */
 
 /* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
 	{ "help",      cmd_help,      "show help for kdebug or a command" },
 	{ "__net-reaper", cmd_net_reaper, NULL },	/* internal, not listed */
+	{ "__nfs-reaper", cmd_nfs_reaper, NULL },	/* internal, not listed */
 };
 
 static void print_usage(FILE *f)

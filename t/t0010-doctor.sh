@@ -9,6 +9,8 @@ test_expect_success 'doctor passes on a complete machine' '
 	grep -q "^ok  *gdb .*GNU gdb" out &&
 	grep -q "^ok  *static busybox .*(static)" out &&
 	grep -q "^ok  *mke2fs -d" out &&
+	grep -q "^ok  *ganesha.nfsd " out &&
+	grep -q "^ok  *ganesha VFS backend .*libfsalvfs.so" out &&
 	grep -q "accelerator" out
 '
 
@@ -20,6 +22,8 @@ test_expect_success 'doctor names the package of each missing program, exit 1' '
 	grep -q "^MISSING  *gdb .*package .gdb." out &&
 	grep -q "^MISSING  *static busybox .*busybox-static" out &&
 	grep -q "^ok  *mke2fs -d" out &&
+	grep -q "^missing  *ganesha.nfsd .*package .nfs-ganesha. (needed by .kdebug run --root nfs.)" out &&
+	grep -q "^missing  *rpcbind .*package .rpcbind." out &&
 	grep -q "3 required items are missing" err
 '
 

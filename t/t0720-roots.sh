@@ -91,4 +91,61 @@ test_expect_success 'bad input: not a root file system, missing directories, no 
 	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
 '
 
+test_expect_success '--nfs-ports: a busy port is refused before anything starts' '
+	python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"0.0.0.0\", 0)); s.listen(); open(\"busy.port\", \"w\").write(str(s.getsockname()[1])); time.sleep(120)" &
+	lpid=$!
+	test_cleanup "kill $lpid 2>/dev/null"
+	test_wait_for "test -s busy.port" 10 &&
+	busy=$(cat busy.port) &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root nfs --nfs-ports "$busy,$((busy + 1))" --exec true 2>err &&
+	cat err &&
+	test "$(grep -c ^error: err)" = 1 && grep -q "^error: port $busy is in use; choose another NFS port" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --root nfs --nfs-ports 20490 --exec true 2>err &&
+	grep -q "invalid --nfs-ports" err &&
+	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
+'
+
+# --nfs-server kernel needs a kernel NFS server, which this kind of host
+# does not have: the refusal is real; the export and its removal (also after
+# kill -9) are checked with a stand-in nfsd state and a recording exportfs,
+# in a namespace where the guest finds no server at all.
+test_expect_success '--nfs-server kernel without a kernel NFS server is refused' '
+	mkdir -p nonfsd &&
+	KDEBUG_PROC_NFSD=$PWD/nonfsd test_expect_code 2 "$KDEBUG_BIN" run -k "$KDIR" --root nfs --nfs-server kernel --exec true 2>err &&
+	test $(wc -l <err) = 1 && grep -q "no kernel NFS server runs on this host" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --nfs-server kernel --exec true 2>err &&
+	grep -q "needs --root nfs" err &&
+	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
+'
+
+test_expect_success '--nfs-server kernel: an export for this guest only, removed at the end and after kill -9' '
+	NS=kdknfs-$$ &&
+	ip netns add $NS || exit 1
+	test_cleanup "ip netns del $NS"
+	ip netns exec $NS ip link set lo up &&
+	mkdir -p fakensd fakebin && echo 8 >fakensd/threads &&
+	printf "#!/bin/sh\necho \"\$*\" >>%s/exportfs.log\n" "$PWD" >fakebin/exportfs &&
+	chmod +x fakebin/exportfs &&
+	kdebug rootfs --format dir -o rk &&
+	KDEBUG_PROC_NFSD=$PWD/fakensd PATH=$PWD/fakebin:$PATH test_expect_code 1 \
+		ip netns exec $NS "$KDEBUG_BIN" run -k "$KDIR" --root "nfs:$PWD/rk" --nfs-server kernel \
+		--timeout 8 --exec true >out 2>err &&
+	printf "%s\n" "-o rw,no_root_squash,no_subtree_check,insecure,sync 127.0.0.1:$PWD/rk" \
+		"-u 127.0.0.1:$PWD/rk" >want &&
+	{ cmp want exportfs.log || { cat exportfs.log err; false; }; } &&
+	grep -q "did not finish within 8 s" err &&
+	rm exportfs.log || exit 1
+	KDEBUG_PROC_NFSD=$PWD/fakensd PATH=$PWD/fakebin:$PATH \
+		ip netns exec $NS "$KDEBUG_BIN" run -k "$KDIR" --root "nfs:$PWD/rk" --nfs-server kernel \
+		--net bridge --timeout 100 --exec true >out 2>err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	test_wait_for "test -s exportfs.log" 30 &&
+	grep -qx -- "-o rw,no_root_squash,no_subtree_check,insecure,sync 192.168.0.2:$PWD/rk" exportfs.log &&
+	kill -9 $pid &&
+	test_wait_for "grep -qx -- \"-u 192.168.0.2:$PWD/rk\" exportfs.log" 15 &&
+	test "$(wc -l <exportfs.log)" = 2 &&
+	test_wait_for "test \"\$(ip netns exec $NS ip -o link show | grep -cv \": lo:\")\" = 0" 15
+'
+
 test_done

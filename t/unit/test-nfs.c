@@ -126,7 +126,12 @@ static void test_cmdline(void)
 	free(s);
 	ok(nfs_kernel_cmdline("10.0.2.2", "/srv/a,b", 1, 2) == NULL, "comma in dir refused");
 	ok(nfs_kernel_cmdline("10.0.2.0/24", "/srv", 1, 2) == NULL, "subnet is not a server");
-	ok(nfs_kernel_cmdline("10.0.2.2", "/srv", 0, 2) == NULL, "port 0 refused");
+	ok(nfs_kernel_cmdline("10.0.2.2", "/srv", -1, 2) == NULL, "negative port refused");
+	ok(nfs_kernel_cmdline("10.0.2.2", "/srv", 2049, 65536) == NULL, "port over 65535 refused");
+	s = nfs_kernel_cmdline("192.168.0.1", "/srv/root", 0, 0);
+	is_str(s, "root=/dev/nfs nfsroot=192.168.0.1:/srv/root,vers=3,tcp,nolock,actimeo=1 rw",
+	       "ports 0: the portmapper finds them (kernel server)");
+	free(s);
 }
 
 static void test_exportfs(void)
