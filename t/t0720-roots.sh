@@ -88,6 +88,8 @@ test_expect_success 'bad input: not a root file system, missing directories, no 
 	test_expect_code 2 kdebug run -k "$KDIR" --share /nonexistent --exec true 2>err &&
 	test $(wc -l <err) = 1 &&
 	test_expect_code 2 kdebug run -k "$KDIR" --root ext4:/x --exec true 2>err && grep -q "invalid --root" err &&
+	test_expect_code 2 env PATH=/nonexistent "$KDEBUG_BIN" run -k "$KDIR" --root nfs --exec true 2>err &&
+	test $(wc -l <err) = 1 && grep -q "needs nfs-ganesha; install the Debian packages nfs-ganesha and nfs-ganesha-vfs" err &&
 	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
 '
 
