@@ -38,9 +38,10 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out)
 		gdb_write_module_loader(o->module_dirs, false, out);
 		sbuf_adds(out, "end\n");
 	}
+	/* The module loader takes one of the debug registers. */
+	size_t hw = GDB_MAX_HBREAK - (o->module_dirs && o->module_dirs->n);
 	for (size_t i = 0; o->breaks && i < o->breaks->n; i++)
-		sbuf_addf(out, "%s %s\n", i < GDB_MAX_HBREAK ? "hbreak" : "break",
-			  o->breaks->v[i]);
+		sbuf_addf(out, "%s %s\n", i < hw ? "hbreak" : "break", o->breaks->v[i]);
 }
 
 void gdb_build_argv(const char *cmdfile, const char *batch, struct strvec *argv)
@@ -100,7 +101,9 @@ void gdb_write_module_loader(const struct strvec *dirs, bool scripted, struct sb
 	sbuf_adds(out,
 		"class KdebugModules(gdb.Breakpoint):\n"
 		"    def __init__(self):\n"
-		"        super().__init__('do_init_module', internal=True)\n"
+		"        # A hardware breakpoint: it can be set while the guest still\n"
+		"        # boots (no memory write at a virtual address).\n"
+		"        super().__init__('do_init_module', type=gdb.BP_HARDWARE_BREAKPOINT, internal=True)\n"
 		"        self.silent = True\n"
 		"        self.loaded = {}\n"
 		"    def find_ko(self, name):\n"
@@ -191,7 +194,10 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 		  o->bt_depth ? o->bt_depth : 10);
 	add_py_string(out, o->src_dir ? o->src_dir : "");
 	sbuf_addch(out, '\n');
-	if (o->module_dirs && o->module_dirs->n) {
+	/* The module loader takes one of the debug registers. */
+	bool loader = o->module_dirs && o->module_dirs->n;
+	sbuf_addf(out, "hw_slots = %d\n", GDB_MAX_HBREAK - loader);
+	if (loader) {
 		gdb_write_module_loader(o->module_dirs, true, out);
 		sbuf_adds(out, "gdb.execute('set breakpoint pending on')\n");
 	}
@@ -203,7 +209,7 @@ void gdb_write_break_script(const struct gdb_break_opts *o, struct sbuf *out)
 		"\n"
 		"bps = []\n"
 		"for i, loc in enumerate(locs):\n"
-		"    kind = 'hbreak' if i < 4 else 'break'\n"
+		"    kind = 'hbreak' if i < hw_slots else 'break'\n"
 		"    gdb.execute('%s %s' % (kind, loc), to_string=True)\n"
 		"    bps.append(gdb.breakpoints()[-1])\n"
 		"hits = [0] * len(bps)\n"

@@ -7,6 +7,7 @@
  * kdebug's.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -89,7 +90,8 @@ static const char run_help[] =
 "                          /lib/modules/<release>/kdebug/<name>/, their symbols\n"
 "                          loaded into gdb when they load (init functions too)\n"
 "\n"
-"Scripted breakpoints (with --exec): gdb drives the VM unattended.\n"
+"Scripted breakpoints: gdb reports each hit; with --exec the run is unattended,\n"
+"without it the console is yours (type what triggers the breakpoint).\n"
 "  -b, --break SYM|*ADDR   print each hit with its backtrace (repeatable)\n"
 "      --expect-hit        fail unless every breakpoint was hit\n"
 "      --max-hits N        stop reporting a breakpoint after N hits (default 10)\n"
@@ -315,9 +317,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		if (net_parse_cidr(o->guest_ip, &a, &pfx))
 			return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24)", o->guest_ip);
 	}
-	if (o->breaks.n && !o->exec)
-		return usage_error("run", "--break drives gdb unattended and needs --exec CMD; "
-				   "to debug by hand use --gdb and 'kdebug gdb --break'");
 	if (o->expect_hit && !o->breaks.n)
 		return usage_error("run", "--expect-hit needs --break");
 	if (o->hit_cmds.n && !o->breaks.n)
@@ -575,6 +574,21 @@ struct gdb_driver {
 	struct sbuf log;	/* everything gdb said, for errors */
 };
 
+/*
+ * A report line on stdout.  On a terminal it shares the console with the
+ * guest; QEMU's raw mode keeps output processing (OPOST), so "\n" is right.
+ */
+static __attribute__((format(printf, 2, 3))) void gdb_say(struct gdb_driver *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	(void)g;
+	putchar('\n');
+}
+
 static void gdb_line(struct gdb_driver *g, const char *line)
 {
 	unsigned long idx = 0, count = 0;
@@ -589,9 +603,9 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 		const char *where = sp ? sp + 1 : "?";
 		if (idx >= 1 && idx <= g->breaks->n) {
 			g->hits[idx - 1]++;
-			printf("hit %s at %s (%lu)\n", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
+			gdb_say(g, "hit %s at %s (%lu)", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
 		} else {
-			printf("stopped in %.*s at %s\n", flen, rest, where);
+			gdb_say(g, "stopped in %.*s at %s", flen, rest, where);
 		}
 		g->in_bt = true;
 		break;
@@ -612,13 +626,13 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 	case GDB_MODULE: {
 		/* rest: "NAME KO" */
 		const char *sp = strchr(rest, ' ');
-		printf("module %.*s: symbols from %s\n", sp ? (int)(sp - rest) : (int)strlen(rest), rest,
-		       sp ? sp + 1 : "?");
+		gdb_say(g, "module %.*s: symbols from %s", sp ? (int)(sp - rest) : (int)strlen(rest), rest,
+			sp ? sp + 1 : "?");
 		break;
 	}
 	case GDB_OTHER:
 		if (g->in_bt)
-			printf("  %s\n", line);
+			gdb_say(g, "  %s", line);
 		else if (verbosity > 0)
 			fprintf(stderr, "gdb: %s\n", line);
 		break;
@@ -1382,18 +1396,13 @@ int cmd_run(int argc, char **argv)
 	if (r)
 		warning("cannot write the instance metadata: %s", strerror(-r));
 
-	/*
-	 * Module symbols (lx-symbols) can only be read once the kernel runs
-	 * from its virtual addresses: with --module, gdb attaches when the
-	 * guest is up; otherwise right away, while the guest boots.
-	 */
-	bool gdb_pending = o.breaks.n && o.modules.n && !o.wait_gdb;
+	/* gdb attaches right away, while the guest boots. */
 	if (o.breaks.n) {
 		gd.breaks = &o.breaks;
 		gd.hits = xcalloc(o.breaks.n, sizeof(*gd.hits));
 		gd.max_hits = o.max_hits;
 	}
-	if (o.breaks.n && !gdb_pending) {
+	if (o.breaks.n) {
 		r = gdb_driver_start(&gd, &in, &art, o.gdb_port, &o, &why);
 		if (r) {
 			error("%s", why.buf);
@@ -1433,13 +1442,6 @@ int cmd_run(int argc, char **argv)
 			break;
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			gdb_read(&gd);
-		if (gdb_pending && cs.ready) {
-			gdb_pending = false;
-			if (gdb_driver_start(&gd, &in, &art, o.gdb_port, &o, &why)) {
-				error("%s", why.buf);
-				break;
-			}
-		}
 		/* With --break, the command waits until gdb has its breakpoints in. */
 		console_send(&cs, !o.breaks.n || gd.armed);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {

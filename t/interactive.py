@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """Drive `kdebug run` on a pseudo-terminal, as a person would: wait for the
 guest's shell, type a command, read its output, then quit with Ctrl-A x.
-Usage: interactive.py KDEBUG ARGS...   (exit 0 when every step worked)"""
+Usage: interactive.py [--type CMD --expect TEXT]... KDEBUG ARGS...
+(exit 0 when every step worked).  Without --type: echo a sum, visit the
+monitor.  With it: type each CMD at the guest's prompt and wait for its
+TEXT (e.g. a breakpoint report) instead."""
 import os, pty, select, sys, time
 
 def main():
     argv = sys.argv[1:]
+    steps = []
+    while len(argv) >= 4 and argv[0] == "--type" and argv[2] == "--expect":
+        steps.append((argv[1].encode(), argv[3].encode()))
+        argv = argv[4:]
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(argv[0], argv)
@@ -31,11 +38,16 @@ def main():
         return True
     ok = expect(b"Ctrl-A x quits", 30)
     ok = ok and expect(b"kdebug:/# ", 120)    # the guest's shell prompt (rcS, inittab)
-    if ok:
+    for cmd, want in steps:
+        if ok:
+            buf = b""
+            os.write(fd, cmd + b"\r")
+            ok = expect(want, 120)
+    if ok and not steps:
         buf = b""
         os.write(fd, b"echo $((40+2))-MARK\r")
         ok = expect(b"42-MARK", 30)
-    if ok:
+    if ok and not steps:
         os.write(fd, b"\x01c")                 # Ctrl-A c: the QEMU monitor
         time.sleep(0.5)
         os.write(fd, b"info status\r")
@@ -44,17 +56,19 @@ def main():
     if ok:
         os.write(fd, b"\x01x")                 # Ctrl-A x: quit
     end = time.time() + 30
+    rest = b""
     while time.time() < end:
         wpid, status = os.waitpid(pid, os.WNOHANG)
         if wpid:
             code = os.waitstatus_to_exitcode(status)
             if code != 0:
                 sys.stderr.write("kdebug run exited %d\n" % code)
+            sys.stdout.write((buf + rest).decode(errors="replace"))
             return 0 if ok and code == 0 else 1
         try:
             r, _, _ = select.select([fd], [], [], 0.2)
             if r:
-                os.read(fd, 4096)
+                rest += os.read(fd, 4096)
         except OSError:
             pass
     sys.stderr.write("kdebug run did not exit after Ctrl-A x\n")

@@ -63,9 +63,20 @@ test_expect_success 'a vmlinux that does not match the bzImage is refused' '
 	test $(wc -l <err) = 1 && grep -q "does not belong to" err
 '
 
-test_expect_success '--break without --exec, or --expect-hit without --break, are usage errors' '
-	test_expect_code 2 kdebug run -k "$KDIR" --break ip_rcv 2>err && grep -q "needs --exec" err &&
-	test_expect_code 2 kdebug run -k "$KDIR" --expect-hit --exec true 2>err && grep -q "needs --break" err
+test_expect_success '--break without --exec: hits are reported while the VM runs, until it is stopped' '
+	"$KDEBUG_BIN" run -k "$KDIR" --name bg --break __x64_sys_execve --max-hits 1 --timeout 300 >bg.out 2>bg.err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	test_wait_for "grep -q \"^hit __x64_sys_execve at \" bg.out" 120 &&
+	kdebug stop bg &&
+	wait $pid &&
+	grep -q "^  #0  __x64_sys_execve " bg.out &&
+	grep -qx "__x64_sys_execve: 1 hit (--max-hits reached; later hits not reported)" bg.out
+'
+
+test_expect_success '--expect-hit or --on-hit without --break are usage errors' '
+	test_expect_code 2 kdebug run -k "$KDIR" --expect-hit --exec true 2>err && grep -q "needs --break" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --on-hit bt --exec true 2>err && grep -q "needs --break" err
 '
 
 test_expect_success 'interactive way: run --gdb, then kdebug gdb has symbols, sources and lx-* helpers' '

@@ -53,6 +53,17 @@ test_expect_success 'a breakpoint on the module init function hits with module s
 	grep -qx "hello_init: 2 hits" out
 '
 
+test_expect_success 'on a terminal, without --exec: insmod typed at the prompt reports the hit' '
+	python3 "$TEST_DIRECTORY/interactive.py" \
+		--type "insmod /lib/modules/$REL/kdebug/hello/hello.ko" \
+		--expect "kdebug-hello: init, value 42" \
+		"$KDEBUG_BIN" run -k "$KDIR" --module "$PWD/hello" --break hello_init --name tty >tty.out 2>&1 &&
+	grep -q "^hit hello_init at $PWD/hello/hello.c:11 (1)"$'"'"'\r$'"'"' tty.out &&
+	grep -q "^  #0  hello_init () at $PWD/hello/hello.c:11" tty.out &&
+	grep -q "hello_init: 1 hit" tty.out &&
+	test ! -e "$XDG_RUNTIME_DIR/kdebug/tty"
+'
+
 test_expect_success 'kdebug gdb on a VM run with --module has the module symbols and lx-lsmod' '
 	"$KDEBUG_BIN" run -k "$KDIR" --module "$PWD/hello" --gdb --name modvm --timeout 240 \
 		--exec "insmod /lib/modules/$REL/kdebug/hello/hello.ko && echo LOADED && sleep 200" >vm.out 2>vm.err &

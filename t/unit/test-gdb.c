@@ -51,6 +51,7 @@ int main(void)
 	like(py.buf, "hit_cmds = [\"lx-lsmod\", \"p $pc\"]\n", "hit commands");
 	like(py.buf, "max_hits = 3\n", "max hits");
 	ok(!strstr(py.buf, "KdebugModules"), "no module loader without module directories");
+	like(py.buf, "hw_slots = 4\n", "four hardware breakpoints");
 	sbuf_release(&py);
 
 	strvec_pushl(&dirs, "/m/hello", "/m/other", NULL);
@@ -59,13 +60,17 @@ int main(void)
 	ok(compiles(py.buf), "the break script with the module loader is valid Python");
 	like(py.buf, "kdebug_mod_dirs = [\"/m/hello\", \"/m/other\"]\n", "module directories");
 	like(py.buf, "kdebug_mod_scripted = True\n", "scripted announcements");
-	like(py.buf, "super().__init__('do_init_module', internal=True)", "loads on do_init_module");
+	like(py.buf, "super().__init__('do_init_module', type=gdb.BP_HARDWARE_BREAKPOINT, internal=True)",
+	     "loads on do_init_module, a hardware breakpoint (settable while the guest boots)");
+	like(py.buf, "hw_slots = 3\n", "three debug registers left for --break");
 	ok(strstr(py.buf, "KdebugModules") < strstr(py.buf, "print('KDEBUG-ARMED'"),
 	   "the loader is in before the breakpoints are armed");
 	sbuf_release(&py);
 
 	/* kdebug gdb: the loader inside python/end, after target remote. */
-	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .port = 1234, .module_dirs = &dirs };
+	struct strvec br4 = STRVEC_INIT;
+	strvec_pushl(&br4, "a", "b", "c", "d", NULL);
+	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .port = 1234, .module_dirs = &dirs, .breaks = &br4 };
 	gdb_write_commands(&go, &py);
 	const char *py_start = strstr(py.buf, "\npython\n"), *py_end = strstr(py.buf, "\nend\n");
 	ok(py_start && py_end && py_start < py_end, "python ... end block");
@@ -78,6 +83,8 @@ int main(void)
 		free(block);
 	}
 	ok(!strstr(py.buf, "lx-symbols"), "not lx-symbols (6.1's leaves .init.text out)");
+	like(py.buf, "hbreak a\nhbreak b\nhbreak c\nbreak d\n",
+	     "with the loader: three hardware breakpoints, then software ones");
 	sbuf_release(&py);
 	go.module_dirs = NULL;
 	gdb_write_commands(&go, &py);
@@ -101,6 +108,7 @@ int main(void)
 	is_int(gdb_parse_line("KDEBUG-DONE!", &idx, &count, &rest), GDB_OTHER, "not quite done");
 
 	strvec_clear(&br);
+	strvec_clear(&br4);
 	strvec_clear(&dirs);
 	strvec_clear(&cmds);
 	return done_testing();
