@@ -5,8 +5,6 @@
  */
 #include "busybox.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -22,6 +20,7 @@
 
 #include "proc.h"
 #include "sha256.h"
+#include "tarball.h"
 
 /* Bump when the build recipe changes: old cache entries are then ignored. */
 #define BUSYBOX_RECIPE "kdebug-busybox-build-v1"
@@ -144,123 +143,6 @@ int elf_check_static(const char *path, struct sbuf *why)
 	r = 0;
 out:
 	close(fd);
-	return r;
-}
-
-/* ---- tarballs ---- */
-
-static struct archive *tar_reader(void)
-{
-	struct archive *a = archive_read_new();
-
-	if (!a)
-		abort();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_cpio(a);
-	return a;
-}
-
-bool busybox_is_tarball(const char *path)
-{
-	struct archive *a;
-	struct archive_entry *e;
-	bool ok;
-
-	if (!is_regular(path))
-		return false;
-	a = tar_reader();
-	ok = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK &&
-	     archive_read_next_header(a, &e) == ARCHIVE_OK;
-	archive_read_free(a);
-	return ok;
-}
-
-/* A member name we are willing to create under dest: relative, no "..". */
-static bool safe_member(const char *name)
-{
-	if (!*name || name[0] == '/')
-		return false;
-	for (const char *p = name; *p;) {
-		const char *end = strchrnul(p, '/');
-		if (end - p == 2 && p[0] == '.' && p[1] == '.')
-			return false;
-		p = *end ? end + 1 : end;
-	}
-	return true;
-}
-
-static int unpack(const char *tarball, const char *dest, struct sbuf *why)
-{
-	struct archive *a = tar_reader(), *w = archive_write_disk_new();
-	struct archive_entry *e;
-	int r = 0, ar;
-
-	if (!w)
-		abort();
-	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-				       ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-	if (archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
-		sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
-		r = -EINVAL;
-		goto out;
-	}
-	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		const char *hl = archive_entry_hardlink(e);
-		if (!name || !safe_member(name) || (hl && !safe_member(hl))) {
-			sbuf_addf(why, "'%s' has an unsafe member '%s'; refusing to unpack it",
-				  tarball, name ? name : "(null)");
-			r = -EINVAL;
-			goto out;
-		}
-		char *full = path_join(dest, name);
-		archive_entry_set_pathname(e, full);
-		free(full);
-		if (hl) {
-			full = path_join(dest, hl);
-			archive_entry_set_hardlink(e, full);
-			free(full);
-		}
-		/* Never restore foreign owners, even as root. */
-		archive_entry_set_uid(e, geteuid());
-		archive_entry_set_gid(e, getegid());
-		if (archive_write_header(w, e) < ARCHIVE_WARN) {
-			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
-			r = -EIO;
-			goto out;
-		}
-		const void *buf;
-		size_t len;
-		la_int64_t off;
-		while ((ar = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
-			if (archive_write_data_block(w, buf, len, off) < ARCHIVE_OK) {
-				sbuf_addf(why, "cannot unpack '%s': %s", tarball,
-					  archive_error_string(w));
-				r = -EIO;
-				goto out;
-			}
-		if (ar != ARCHIVE_EOF) {
-			sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
-			r = -EINVAL;
-			goto out;
-		}
-		if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
-			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
-			r = -EIO;
-			goto out;
-		}
-	}
-	if (ar != ARCHIVE_EOF) {
-		sbuf_addf(why, "cannot read '%s': %s", tarball, archive_error_string(a));
-		r = -EINVAL;
-	}
-out:
-	archive_write_free(w);
-	archive_read_free(a);
 	return r;
 }
 
@@ -676,7 +558,7 @@ static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 			sbuf_addf(why, "cannot create '%s': %s", src, strerror(-r));
 			goto out;
 		}
-		r = unpack(spec, src, why);
+		r = tarball_extract(spec, src, why);
 		if (r)
 			goto out;
 	} else {
@@ -844,7 +726,7 @@ int busybox_resolve(const struct busybox_opts *o, char **binary, bool *built,
 			memset(magic, 0, sizeof(magic));
 		close(fd);
 	}
-	if (memcmp(magic, ELFMAG, SELFMAG) && busybox_is_tarball(abs)) {
+	if (memcmp(magic, ELFMAG, SELFMAG) && tarball_is_archive(abs)) {
 		r = build(o, abs, true, binary, built, why);
 		free(abs);
 		return r;

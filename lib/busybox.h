@@ -58,7 +58,5 @@ int busybox_resolve(const struct busybox_opts *opts, char **binary, bool *built,
  */
 int busybox_list_applets(const char *binary, struct sbuf *out, struct sbuf *why);
 
-/* Does path start like a tarball libarchive can read (any compression)? */
-bool busybox_is_tarball(const char *path);
 
 #endif

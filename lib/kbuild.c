@@ -5,8 +5,6 @@
  */
 #include "kbuild.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +20,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "tarball.h"
 
 /* ---- sources ---- */
 
@@ -144,93 +143,6 @@ static void rm_tmp_cleanup(void *arg)
 	rm_rf(arg);
 }
 
-static int extract(const char *tarball, const char *dest, struct sbuf *why)
-{
-	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
-	struct archive_entry *e;
-	int r = 0;
-
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-				       ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-	if (archive_read_open_filename(a, tarball, 1 << 16) != ARCHIVE_OK) {
-		sbuf_addf(why, "'%s' is not a readable tarball: %s", tarball, archive_error_string(a));
-		r = -EINVAL;
-		goto out;
-	}
-	for (size_t n = 0;; n++) {
-		if (proc_interrupted()) {
-			r = -EINTR;
-			break;
-		}
-		int ar = archive_read_next_header(a, &e);
-		if (ar == ARCHIVE_EOF) {
-			if (!n) {
-				sbuf_addf(why, "'%s' is an empty archive", tarball);
-				r = -EINVAL;
-			}
-			break;
-		}
-		if (ar < ARCHIVE_WARN) {
-			sbuf_addf(why, "'%s' is not a readable tarball: %s", tarball,
-				  archive_error_string(a));
-			r = -EINVAL;
-			break;
-		}
-		/* We prefix every path with dest, so check absolute names here. */
-		const char *name = archive_entry_pathname(e);
-		const char *hl = archive_entry_hardlink(e);
-		if (!name || name[0] == '/' || (hl && hl[0] == '/')) {
-			sbuf_addf(why, "'%s' has an absolute path ('%s'); refusing to unpack it",
-				  tarball, name ? name : hl);
-			r = -EINVAL;
-			break;
-		}
-		char *p = path_join(dest, name);
-		archive_entry_set_pathname(e, p);
-		free(p);
-		if (hl) {
-			p = path_join(dest, hl);
-			archive_entry_set_hardlink(e, p);
-			free(p);
-		}
-		if (archive_write_header(w, e) < ARCHIVE_WARN) {
-			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
-			r = -EIO;
-			break;
-		}
-		const void *buf;
-		size_t size;
-		la_int64_t off;
-		while ((ar = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-			if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN) {
-				ar = ARCHIVE_FATAL;
-				sbuf_addf(why, "cannot unpack '%s': %s", tarball,
-					  archive_error_string(w));
-				r = -EIO;
-				break;
-			}
-		if (r)
-			break;
-		if (ar != ARCHIVE_EOF) {
-			sbuf_addf(why, "'%s' is corrupt: %s", tarball, archive_error_string(a));
-			r = -EINVAL;
-			break;
-		}
-		if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
-			sbuf_addf(why, "cannot unpack '%s': %s", tarball, archive_error_string(w));
-			r = -EIO;
-			break;
-		}
-	}
-out:
-	archive_read_free(a);
-	archive_write_free(w);
-	return r;
-}
-
 /* The single top-level directory of an unpacked archive, or dir itself. */
 static char *unpacked_root(const char *dir)
 {
@@ -298,7 +210,7 @@ int kbuild_unpack(const char *tarball, const char *cache, char **tree, bool *unp
 		goto fail;
 	}
 	cleanup_push(rm_tmp_cleanup, tmp);
-	r = extract(tarball, tmp, why);
+	r = tarball_extract(tarball, tmp, why);
 	if (!r) {
 		root = unpacked_root(tmp);
 		if (!kbuild_is_tree(root)) {
