@@ -170,6 +170,20 @@ test_expect_success 'DHCP with --uplink: kdebug stays silent, the LAN server (bu
 	test_wait_for ns_clean 15
 '
 
+if command -v ganesha.nfsd >/dev/null 2>&1 || [ "${KDEBUG_TEST_STRICT:-0}" = 1 ]; then
+test_expect_success 'DHCP with --root nfs: the kernel gets its address (ip=dhcp) from kdebug, then mounts its root' '
+	kd run -k "$KDIR" --net bridge --guest-ip dhcp --root nfs --timeout 240 \
+		--exec "cat /proc/cmdline; ip -4 addr show eth0; mount" >nfs.out 2>nfs.err &&
+	grep -q " ip=dhcp" nfs.out &&
+	grep -q "inet 192.168.0.2/24" nfs.out &&
+	grep -q "^192.168.0.1:.* on / type nfs" nfs.out &&
+	ns_clean
+'
+else
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip DHCP with --root nfs: ganesha.nfsd not installed"
+fi
+
 test_expect_success 'Ctrl-C and kill -9 of kdebug: no tap left, the bridge it made is gone' '
 	for sig in INT KILL; do
 		ip netns exec "$NS" "$KDEBUG_BIN" run -k "$KDIR" --name sig --net bridge --timeout 180 \
