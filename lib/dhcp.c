@@ -279,7 +279,7 @@ int dhcp_server_serve(struct dhcp_server *s)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			break;		/* EAGAIN: all served */
+			break;		/* EAGAIN: all served (another error is consumed by recv) */
 		if (dhcp_parse(in, (size_t)n, &m) < 0)
 			continue;
 		enum dhcp_type t = dhcp_decide(&s->lease, &m);

@@ -928,11 +928,10 @@ static int bridge_claim_address(struct instance *in, const struct net_bridge_sta
 	}
 	free(in->net);
 	in->net = xasprintf("%s%s", prefix, nst->tap);
-	r = instance_save(in);
-	if (r)
-		sbuf_addf(why, "cannot write the instance metadata: %s", strerror(-r));
-	else
-		*cidr = in->guest_ip ? xstrdup(in->guest_ip) : NULL;
+	if ((r = instance_save(in)))
+		warning("cannot write the instance metadata: %s", strerror(-r));
+	r = 0;
+	*cidr = in->guest_ip ? xstrdup(in->guest_ip) : NULL;
 out:
 	free(taken);
 	free(addrs);
@@ -1476,7 +1475,7 @@ int cmd_run(int argc, char **argv)
 		poll(pfd, 5, wait);
 		if (proc_interrupted())
 			break;
-		if (pfd[4].revents & POLLIN)
+		if (pfd[4].revents & (POLLIN | POLLERR))
 			dhcp_service(&dhcpd, in.name);
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			gdb_read(&gd);
