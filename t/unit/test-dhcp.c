@@ -40,7 +40,8 @@ static size_t request(uint8_t *p, const uint8_t *mac, uint8_t type, const char *
 	p[at++] = 53;
 	p[at++] = 1;
 	p[at++] = type;
-	memcpy(p + at, extra, nextra);
+	if (nextra)
+		memcpy(p + at, extra, nextra);
 	at += nextra;
 	p[at++] = 255;
 	return 548;	/* udhcpc pads its messages too */
