@@ -40,18 +40,24 @@ const char guest_rcS[] =
 	"ip addr add 127.0.0.1/8 dev lo 2>/dev/null\n"
 	"ip link set lo up\n"
 	"[ -d /sys/kernel/debug ] && /bin/mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
-	"# kdebug.net=ADDR/PREFIX[,GATEWAY[,DNS]] from 'kdebug run --net': configure eth0\n"
+	"# kdebug.net=ADDR/PREFIX[,GATEWAY[,DNS]] or kdebug.net=dhcp from 'kdebug run --net': configure eth0\n"
 	"for w in $(cat /proc/cmdline); do case \"$w\" in kdebug.net=*) kdnet=${w#kdebug.net=} ;; esac; done\n"
 	"if [ -n \"$kdnet\" ] && [ -e /sys/class/net/eth0 ]; then\n"
 	"\tIFS=, read -r kdaddr kdgw kddns <<EOF\n"
 	"$kdnet\n"
 	"EOF\n"
 	"\tip link set eth0 up\n"
-	"\tip addr add \"$kdaddr\" dev eth0\n"
+	"\t[ \"$kdaddr\" != dhcp ] && ip addr add \"$kdaddr\" dev eth0\n"
 	"\t# e1000 reports its link a second or two after 'up': wait for the carrier\n"
 	"\ti=0; while [ \"$(cat /sys/class/net/eth0/carrier 2>/dev/null)\" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done\n"
-	"\t[ -n \"$kdgw\" ] && ip route add default via \"$kdgw\"\n"
-	"\t[ -n \"$kddns\" ] && echo \"nameserver $kddns\" > /etc/resolv.conf\n"
+	"\tif [ \"$kdaddr\" = dhcp ]; then\n"
+	"\t\t# a lease, or give up after " GUEST_UDHCPC_TRIES " tries " GUEST_UDHCPC_PAUSE " s apart (boot goes on)\n"
+	"\t\tudhcpc -i eth0 -f -q -n -t " GUEST_UDHCPC_TRIES " -T " GUEST_UDHCPC_PAUSE " -s " GUEST_UDHCPC_SCRIPT " ||\n"
+	"\t\t\techo \"kdebug: no DHCP lease for eth0\"\n"
+	"\telse\n"
+	"\t\t[ -n \"$kdgw\" ] && ip route add default via \"$kdgw\"\n"
+	"\t\t[ -n \"$kddns\" ] && echo \"nameserver $kddns\" > /etc/resolv.conf\n"
+	"\tfi\n"
 	"fi\n"
 	"# kdebug.share=TAG:GUESTDIR from 'kdebug run --share': host directories over 9p\n"
 	"for w in $(cat /proc/cmdline); do\n"
@@ -94,6 +100,41 @@ const char guest_exec_agent[] =
 	"sync\n"
 	"reboot -f\n"
 	"poweroff -f\n";
+
+/*
+ * udhcpc's event script: applies a lease (address/prefix, broadcast,
+ * default route, DNS) to the interface and prints it on the console as
+ * "kdebug: eth0 ADDR/PREFIX (DHCP from SERVER)" (kdebug run picks that up).
+ */
+const char guest_udhcpc_script[] =
+	"#!/bin/sh\n"
+	"# kdebug: udhcpc's event script for kdebug.net=dhcp (see /etc/init.d/rcS).\n"
+	"case \"$1\" in\n"
+	"deconfig)\n"
+	"\tip -4 addr flush dev \"$interface\"\n"
+	"\tip link set \"$interface\" up\n"
+	"\t;;\n"
+	"bound|renew)\n"
+	"\tip -4 addr flush dev \"$interface\"\n"
+	"\tif [ -n \"$mask\" ]; then\n"
+	"\t\tip addr add \"$ip/$mask\" ${broadcast:+broadcast \"$broadcast\"} dev \"$interface\"\n"
+	"\telse\n"
+	"\t\tifconfig \"$interface\" \"$ip\" ${subnet:+netmask \"$subnet\"} ${broadcast:+broadcast \"$broadcast\"}\n"
+	"\tfi\n"
+	"\twhile ip route del default dev \"$interface\" 2>/dev/null; do :; done\n"
+	"\tfor r in $router; do ip route add default via \"$r\" dev \"$interface\" && break; done\n"
+	"\tif [ -n \"$dns\" ]; then\n"
+	"\t\t: > /etc/resolv.conf\n"
+	"\t\t[ -n \"$domain\" ] && echo \"search $domain\" >> /etc/resolv.conf\n"
+	"\t\tfor d in $dns; do echo \"nameserver $d\" >> /etc/resolv.conf; done\n"
+	"\tfi\n"
+	"\techo \"" GUEST_DHCP_MARKER "$interface $ip/${mask:-?} (DHCP from ${serverid:-?})\"\n"
+	"\t;;\n"
+	"leasefail|nak)\n"
+	"\techo \"kdebug: udhcpc on $interface: $1${message:+ ($message)}\"\n"
+	"\t;;\n"
+	"esac\n"
+	"exit 0\n";
 
 const char guest_passwd[] = "root:x:0:0:root:/root:/bin/sh\n";
 const char guest_group[] = "root:x:0:\n";

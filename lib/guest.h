@@ -22,6 +22,7 @@ extern const char guest_inittab[];	/* /etc/inittab */
 extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
 extern const char guest_fstab[];	/* /etc/fstab */
 extern const char guest_exec_agent[];	/* /etc/kdebug/exec-agent (0755) */
+extern const char guest_udhcpc_script[];	/* /etc/kdebug/udhcpc.script (0755) */
 extern const char guest_passwd[];	/* /etc/passwd */
 extern const char guest_group[];	/* /etc/group */
 extern const char guest_hostname[];	/* /etc/hostname */
@@ -29,6 +30,16 @@ extern const char guest_profile[];	/* /etc/profile */
 
 /* Path of the agent inside the guest. */
 #define GUEST_EXEC_AGENT "/etc/kdebug/exec-agent"
+/*
+ * kdebug.net=dhcp: rcS runs BusyBox udhcpc on eth0 in the foreground,
+ * bounded (TRIES discovers PAUSE seconds apart, then boot goes on without
+ * an address), with this event script.  The script prints
+ * GUEST_DHCP_MARKER "eth0 ADDR/PREFIX (DHCP from SERVER)" on the console.
+ */
+#define GUEST_UDHCPC_SCRIPT "/etc/kdebug/udhcpc.script"
+#define GUEST_UDHCPC_TRIES "5"
+#define GUEST_UDHCPC_PAUSE "2"
+#define GUEST_DHCP_MARKER "kdebug: lease "
 /*
  * Marker in the guest's rcS before which --init-cmd lines go: rootfs.c
  * inserts extra commands right before this line (so they run before the

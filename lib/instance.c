@@ -86,6 +86,27 @@ int instance_registry(char **dirp)
 	return 0;
 }
 
+int instance_registry_lock(void)
+{
+	char *reg, *path;
+	int r = instance_registry(&reg), fd;
+
+	if (r)
+		return r;
+	path = path_join(reg, ".lock");
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	r = fd < 0 ? -errno : 0;
+	while (!r && flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			close(fd);
+		}
+	}
+	free(path);
+	free(reg);
+	return r ? r : fd;
+}
+
 char *instance_registry_dir(void)
 {
 	char *dir;
@@ -139,6 +160,7 @@ static const struct field {
 	{ "accel",     F_STR, offsetof(struct instance, accel),     0 },
 	{ "net",       F_STR, offsetof(struct instance, net),       0 },
 	{ "modules",   F_STR, offsetof(struct instance, modules),   0 },
+	{ "guest_ip",  F_STR, offsetof(struct instance, guest_ip),  0 },
 };
 
 #define FIELD(in, f, type) ((type *)((char *)(in) + (f)->off))

@@ -31,8 +31,9 @@ struct instance {
 	char *build_dir;	/* kernel build directory, may be NULL */
 	char *rootfs;		/* may be NULL */
 	char *accel;		/* "kvm" or "tcg" */
-	char *net;		/* network mode, may be NULL */
+	char *net;		/* network mode ("user", "bridge:BR,TAP", ...), may be NULL */
 	char *modules;		/* --module directories, one per line, may be NULL */
+	char *guest_ip;		/* the guest's eth0 ADDRESS/PREFIX when known, may be NULL */
 };
 
 /*
@@ -72,6 +73,12 @@ void instance_remove(struct instance *in);
 /* Free the fields; also closes lock_fd (which releases the VM: call instance_remove first). */
 void instance_free(struct instance *in);
 void instance_list_free(struct instance *list, size_t n);
+/*
+ * Serialize decisions that depend on the other instances (e.g. the address
+ * a DHCP VM gets): an exclusive flock on REG/.lock.  Returns the fd to
+ * close to unlock, or -errno.
+ */
+int instance_registry_lock(void);
 /* DIR/file, malloc'd. */
 char *instance_path(const struct instance *in, const char *file);
 /* Parse/format the info file (exposed for unit tests). */

@@ -587,6 +587,7 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 		{ "etc/hostname", guest_hostname, 0644 },
 		{ "etc/profile", guest_profile, 0644 },
 		{ GUEST_EXEC_AGENT + 1, guest_exec_agent, 0755 },
+		{ GUEST_UDHCPC_SCRIPT + 1, guest_udhcpc_script, 0755 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(files) && !r; i++)
 		r = put_data(&p, files[i].path, files[i].text, strlen(files[i].text),

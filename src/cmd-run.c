@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dhcp.h"
 #include "elfsym.h"
 #include "gdb.h"
 #include "guest.h"
@@ -66,8 +68,12 @@ static const char run_help[] =
 "                          the host is 10.0.2.2 (default); none: no NIC\n"
 "      --nic e1000|virtio-net  the guest's NIC (default e1000, as the tutorial)\n"
 "      --forward H:G       host port H (on 127.0.0.1) to guest port G (repeatable)\n"
-"      --guest-ip CIDR     the guest's address (default 10.0.2.15/24 in user mode,\n"
-"                          192.168.0.2/24 with a bridge)\n"
+"      --guest-ip CIDR|dhcp  the guest's address (default 10.0.2.15/24 in user mode,\n"
+"                          192.168.0.2/24 with a bridge), or dhcp: the guest asks\n"
+"                          with udhcpc; user mode: QEMU's server; bridge: kdebug\n"
+"                          answers this VM only, with the lowest address of the\n"
+"                          --host-ip subnet no other kdebug VM there has; with\n"
+"                          --uplink: the LAN's server\n"
 "      --net bridge[=BR]   the tutorial's bridge mode: bridge BR (default kdbr0,\n"
 "                          made if absent) with --host-ip (default 192.168.0.1/24),\n"
 "                          a tap for this VM; all removed afterwards (CAP_NET_ADMIN)\n"
@@ -309,14 +315,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		return usage_error("run", "--root nfs needs a network: --net user or --net bridge");
 	if ((o->host_ip || o->uplink) && !bridge)
 		return usage_error("run", "--host-ip and --uplink need --net bridge");
-	if (o->guest_ip && !strcmp(o->guest_ip, "dhcp"))
-		return usage_error("run", "--guest-ip dhcp needs a DHCP server on the network, which kdebug does not provide yet; give ADDRESS/PREFIX");
-	if (o->guest_ip && !bridge) {
+	bool dhcp = o->guest_ip && !strcmp(o->guest_ip, "dhcp");
+	if (o->guest_ip && !bridge && !dhcp) {
 		struct in_addr a;
 		unsigned pfx;
 		if (net_parse_cidr(o->guest_ip, &a, &pfx))
-			return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24)", o->guest_ip);
+			return usage_error("run", "invalid --guest-ip '%s' (ADDRESS/PREFIX, e.g. 10.0.2.15/24, or dhcp)", o->guest_ip);
 	}
+	/* The private NFS server exports to the guest's address only. */
+	if (dhcp && o->uplink && o->root && str_starts_with(o->root, "nfs"))
+		return usage_error("run", "--root nfs with --guest-ip dhcp and --uplink: the LAN's DHCP server picks the address, so kdebug cannot restrict the export to it; give --guest-ip ADDRESS/PREFIX");
 	if (o->expect_hit && !o->breaks.n)
 		return usage_error("run", "--expect-hit needs --break");
 	if (o->hit_cmds.n && !o->breaks.n)
@@ -429,7 +437,31 @@ struct console_state {
 	size_t nlines;
 	struct sbuf partial;
 	struct tail tail;
+	char *lease;		/* ADDR/PREFIX the guest's udhcpc last reported, malloc'd */
+	char *lease_from;	/* its DHCP server */
 };
+
+/* "... kdebug: lease eth0 192.168.0.3/24 (DHCP from 192.168.0.1)" (guest.c's udhcpc script) */
+static void console_lease(struct console_state *cs, const char *line)
+{
+	const char *p = strstr(line, GUEST_DHCP_MARKER "eth0 ");
+	struct in_addr a;
+	unsigned pfx;
+
+	if (!p)
+		return;
+	p += strlen(GUEST_DHCP_MARKER "eth0 ");
+	char *cidr = xstrndup(p, strcspn(p, " "));
+	if (net_parse_cidr(cidr, &a, &pfx)) {
+		free(cidr);
+		return;
+	}
+	free(cs->lease);
+	cs->lease = cidr;
+	free(cs->lease_from);
+	p = strstr(p, "(DHCP from ");
+	cs->lease_from = p ? xstrndup(p + 11, strcspn(p + 11, ")")) : xstrdup("?");
+}
 
 static void console_line(struct console_state *cs, char *line)
 {
@@ -443,6 +475,7 @@ static void console_line(struct console_state *cs, char *line)
 		fprintf(stderr, "%s\n", line);
 	tail_add(&cs->tail, line);
 	cs->nlines++;
+	console_lease(cs, line);
 	switch (guest_scan_line(line, cs->nonce, &status, &pre)) {
 	case GUEST_READY:
 		cs->ready = true;	/* the payload goes out from console_send() */
@@ -948,6 +981,101 @@ static bool log_has_panic(const char *log)
 	return r;
 }
 
+/*
+ * The guest's address on the bridge, recorded in the instance (guest_ip,
+ * net) so that the other kdebug VMs on the same bridge see it.  With pick
+ * (kdebug serves DHCP) it is the lowest address of the host's subnet that
+ * is neither one of the host's on the bridge nor any running kdebug VM's on
+ * this bridge; the registry lock makes VMs started together get different
+ * ones.  Otherwise it is guest_ip (NULL: the default; "dhcp" from the LAN:
+ * not known yet) and another VM on the bridge with the same address is
+ * warned about.  *cidr (malloc'd, NULL when unknown) is set on success.
+ */
+static int bridge_claim_address(struct instance *in, const struct net_bridge_state *nst,
+				const char *guest_ip, bool pick, char **cidr, struct sbuf *why)
+{
+	int lock = instance_registry_lock();	/* best effort */
+	char *prefix = xasprintf("bridge:%s,", nst->bridge);
+	struct instance *list = NULL;
+	struct net_addr *addrs = NULL;
+	struct net_link br;
+	size_t n = 0, na = 0, nt = 0;
+	struct in_addr host, want = { 0 }, *taken;
+	unsigned hp, wp;
+	int r = 0;
+
+	net_parse_cidr(nst->host_cidr, &host, &hp);
+	if (!guest_ip)
+		guest_ip = NET_DEFAULT_GUEST_IP;
+	if (strcmp(guest_ip, "dhcp"))
+		net_parse_cidr(guest_ip, &want, &wp);
+	if (instance_list(&list, &n))
+		n = 0;
+	if (net_link_get(nst->bridge, &br, NULL) || net_addr_list(&addrs, &na, NULL))
+		na = 0;
+	taken = xcalloc(n + na + 1, sizeof(*taken));
+	for (size_t i = 0; i < na; i++)
+		if (addrs[i].index == br.index)
+			taken[nt++] = addrs[i].addr;
+	for (size_t i = 0; i < n; i++) {
+		struct in_addr a;
+		unsigned p;
+		if (!strcmp(list[i].name, in->name) || !list[i].net || !list[i].guest_ip ||
+		    !str_starts_with(list[i].net, prefix) || net_parse_cidr(list[i].guest_ip, &a, &p))
+			continue;
+		taken[nt++] = a;
+		if (!pick && a.s_addr == want.s_addr)
+			warning("%.*s is also the address of VM %s on %s", (int)strcspn(guest_ip, "/"),
+				guest_ip, list[i].name, nst->bridge);
+	}
+	free(in->guest_ip);
+	in->guest_ip = NULL;
+	if (pick) {
+		struct in_addr a;
+		char s[INET_ADDRSTRLEN];
+		r = dhcp_pick_address(host, hp, taken, nt, &a);
+		if (r) {
+			sbuf_addf(why, "no address left to offer by DHCP in %s's subnet on %s; "
+				  "stop a VM or use a larger --host-ip prefix", nst->host_cidr, nst->bridge);
+			goto out;
+		}
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		in->guest_ip = xasprintf("%s/%u", s, hp);
+	} else if (strcmp(guest_ip, "dhcp")) {
+		in->guest_ip = xstrdup(guest_ip);
+	}
+	free(in->net);
+	in->net = xasprintf("%s%s", prefix, nst->tap);
+	if ((r = instance_save(in)))
+		warning("cannot write the instance metadata: %s", strerror(-r));
+	r = 0;
+	*cidr = in->guest_ip ? xstrdup(in->guest_ip) : NULL;
+out:
+	free(taken);
+	free(addrs);
+	instance_list_free(list, n);
+	free(prefix);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
+/* Serve the guest's DHCP requests (kdebug's server on the bridge). */
+static void dhcp_service(struct dhcp_server *d, const char *vm)
+{
+	static bool warned;
+	int t = dhcp_server_serve(d);
+	char s[INET_ADDRSTRLEN];
+
+	if (t < 0 && !warned) {
+		warned = true;
+		warning("VM %s: cannot send a DHCP reply on %s: %s", vm, d->ifname, strerror(-t));
+	} else if (t > 0 && verbosity > 0) {
+		inet_ntop(AF_INET, &d->lease.addr, s, sizeof(s));
+		note("VM %s: %s %s on %s", vm, dhcp_type_name((enum dhcp_type)t), s, d->ifname);
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -967,11 +1095,15 @@ int cmd_run(int argc, char **argv)
 	struct proc reaper = { .pid = -1 }, nfs_reaper = { .pid = -1 };
 	bool bridge = false;
 	struct net_bridge_opts bo = { 0 };
+	bool dhcp = false;	/* --guest-ip dhcp */
 	struct nfs_server nfs = { .started = false };
 	struct share *shares = NULL;
 	char *root_dir = NULL, *root_append = NULL;
+	char *guest_cidr = NULL;	/* the guest's address when known */
+	struct dhcp_server dhcpd;
 
 	net_bridge_state_init(&nst);
+	dhcp_server_init(&dhcpd);
 	int r, ret = EXIT_FAIL, qlog = -1, gdb_fd = -1, qmp_fd = -1;
 	bool interactive;
 
@@ -981,6 +1113,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	bridge = str_starts_with(o.net, "bridge");
+	dhcp = o.guest_ip && !strcmp(o.guest_ip, "dhcp");
 	if (bridge) {
 		bo.bridge = o.net[6] == '=' ? o.net + 7 : NULL;
 		bo.host_cidr = o.host_ip;
@@ -1247,24 +1380,59 @@ int cmd_run(int argc, char **argv)
 			error("%s", why.buf);
 			goto out;
 		}
-		/* The guest's address, the host's as its gateway. */
-		const char *g = o.guest_ip ? o.guest_ip : NET_DEFAULT_GUEST_IP;
-		guest_net = xasprintf("%s,%.*s", g, (int)strcspn(nst.host_cidr, "/"), nst.host_cidr);
+		/*
+		 * --guest-ip dhcp: kdebug answers this guest's MAC (only) on the
+		 * bridge; with --uplink the LAN's DHCP server is the one asked.
+		 */
+		bool serve = dhcp && !o.uplink;
+		r = bridge_claim_address(&in, &nst, o.guest_ip, serve, &guest_cidr, &why);
+		if (r) {
+			error("%s", why.buf);
+			goto out;
+		}
+		if (serve) {
+			struct dhcp_lease lease = { .seconds = DHCP_LEASE_SECONDS };
+			unsigned pfx;
+			dhcp_parse_mac(mac, lease.mac);
+			net_parse_cidr(guest_cidr, &lease.addr, &pfx);
+			net_parse_cidr(nst.host_cidr, &lease.server, &lease.prefix);
+			r = dhcp_server_open(&dhcpd, nst.bridge, &lease, &why);
+			if (r) {
+				error("cannot serve DHCP on %s: %s; give --guest-ip ADDRESS/PREFIX",
+				      nst.bridge, why.buf);
+				ret = r == -EADDRINUSE || r == -EACCES ? EXIT_USAGE : EXIT_FAIL;
+				goto out;
+			}
+			note("VM %s: the guest's eth0 gets %s by DHCP (kdebug serves it on %s)", in.name,
+			     guest_cidr, nst.bridge);
+		}
+		/* The guest's address, the host's as its gateway; or dhcp. */
+		if (dhcp)
+			guest_net = xstrdup("dhcp");
+		else
+			guest_net = xasprintf("%s,%.*s", guest_cidr, (int)strcspn(nst.host_cidr, "/"),
+					      nst.host_cidr);
 		qemu_add_tap_net(&net_args, o.nic, nst.tap_fd, mac);
 	} else if (str_starts_with(o.net, "tap=")) {
 		guest_net = xstrdup(o.guest_ip ? o.guest_ip : NET_DEFAULT_GUEST_IP);
+		if (!dhcp)
+			guest_cidr = xstrdup(guest_net);
 		strvec_push(&net_args, "-netdev");
 		strvec_pushf(&net_args, "tap,id=n0,ifname=%s,script=no,downscript=no", o.net + 4);
 		qemu_add_nic(&net_args, o.nic, "n0", mac);
 	} else if (!strcmp(o.net, "user")) {
-		/* slirp: the host is 10.0.2.2, its DNS proxy 10.0.2.3. */
-		guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", o.guest_ip ? o.guest_ip : "10.0.2.15/24");
+		/* slirp: the host is 10.0.2.2, its DNS proxy 10.0.2.3, its DHCP's first lease 10.0.2.15. */
+		if (dhcp)
+			guest_net = xstrdup("dhcp");
+		else
+			guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", o.guest_ip ? o.guest_ip : "10.0.2.15/24");
+		guest_cidr = xstrdup(o.guest_ip && !dhcp ? o.guest_ip : "10.0.2.15/24");
 		qemu_add_user_net(&net_args, o.nic, &o.forwards, mac);
 	}
 	if (o.root && str_starts_with(o.root, "nfs")) {
 		/* The server, for this VM only: its address is the only client. */
 		const char *g = o.guest_ip ? o.guest_ip : bridge ? NET_DEFAULT_GUEST_IP : "10.0.2.15/24";
-		char *client = bridge ? xstrndup(g, strcspn(g, "/")) : NULL;
+		char *client = bridge ? xstrndup(guest_cidr, strcspn(guest_cidr, "/")) : NULL;
 		if (o.nfs_server && !strcmp(o.nfs_server, "kernel")) {
 			/* Under user-mode networking the guest's NFS traffic comes from 127.0.0.1. */
 			r = kernel_export_start(&nfs_reaper, client ? client : "127.0.0.1", root_dir, &why);
@@ -1385,7 +1553,10 @@ int cmd_run(int argc, char **argv)
 	if (art.build_dir)
 		in.build_dir = xstrdup(art.build_dir);
 	in.accel = xstrdup(accel_name(accel));
-	in.net = bridge ? xasprintf("bridge:%s,%s", nst.bridge, nst.tap) : xstrdup(o.net);
+	if (!in.net)	/* bridge mode recorded it already (bridge_claim_address) */
+		in.net = xstrdup(o.net);
+	if (!in.guest_ip && guest_cidr)
+		in.guest_ip = xstrdup(guest_cidr);
 	if (o.modules.n) {
 		struct sbuf m = SBUF_INIT;
 		for (size_t i = 0; i < o.modules.n; i++)
@@ -1428,18 +1599,21 @@ int cmd_run(int argc, char **argv)
 	/* Main loop: console output, QEMU's exit, signals, the deadline. */
 	long long done_at = -1;
 	while (proc_running(&qemu)) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[5] = {
 			{ .fd = qemu.out_fd, .events = POLLIN },
 			{ .fd = proc_poll_fd(&qemu), .events = POLLIN },
 			{ .fd = proc_signal_fd(), .events = POLLIN },
 			{ .fd = gd.running ? gd.proc.out_fd : -1, .events = POLLIN },
+			{ .fd = dhcpd.fd, .events = POLLIN },
 		};
 		int wait = 200;
 		if (deadline >= 0 && deadline - now_ms() < wait)
 			wait = deadline - now_ms() > 0 ? (int)(deadline - now_ms()) : 0;
-		poll(pfd, 4, wait);
+		poll(pfd, 5, wait);
 		if (proc_interrupted())
 			break;
+		if (pfd[4].revents & (POLLIN | POLLERR))
+			dhcp_service(&dhcpd, in.name);
 		if (pfd[3].revents & (POLLIN | POLLHUP))
 			gdb_read(&gd);
 		/* With --break, the command waits until gdb has its breakpoints in. */
@@ -1453,6 +1627,14 @@ int cmd_run(int argc, char **argv)
 				close(qemu.out_fd);
 				qemu.out_fd = -1;
 			}
+		}
+		/* A lease from a DHCP server that is not kdebug's: record and say it. */
+		if (cs.lease && (!in.guest_ip || strcmp(cs.lease, in.guest_ip))) {
+			free(in.guest_ip);
+			in.guest_ip = xstrdup(cs.lease);
+			instance_save(&in);
+			note("VM %s: the guest's eth0 got %s by DHCP from %s", in.name, cs.lease,
+			     cs.lease_from);
 		}
 		if (cs.done && done_at < 0)
 			done_at = now_ms();
@@ -1532,7 +1714,10 @@ int cmd_run(int argc, char **argv)
 	}
 	tail_free(&cs.tail);
 	sbuf_release(&cs.partial);
+	free(cs.lease);
+	free(cs.lease_from);
 out:
+	dhcp_server_close(&dhcpd);
 	if (nst.tap_fd >= 0) {
 		close(nst.tap_fd);
 		nst.tap_fd = -1;
@@ -1588,6 +1773,7 @@ out:
 	strvec_clear(&o.hit_cmds);
 	free(root_dir);
 	free(root_append);
+	free(guest_cidr);
 	free(gd.hits);
 	sbuf_release(&gd.partial);
 	sbuf_release(&gd.log);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # kdebug run --net user (the default): the guest's eth0 comes up with its
 # address by itself, reaches a server on the host's loopback through the
-# slirp gateway, and --forward brings a host port (on 127.0.0.1) to the guest.
+# slirp gateway, --guest-ip dhcp asks QEMU's DHCP server, and --forward brings
+# a host port (on 127.0.0.1) to the guest.
 . "$(dirname "$0")/lib.sh"
 test_require qemu-system-x86_64 python3
 test_require_kernel_source
@@ -50,6 +51,16 @@ sys.exit(0 if data.startswith(b\"guest-says-hi\") else 1)" && break
 	wait $pid
 '
 
+test_expect_success '--guest-ip dhcp: udhcpc gets 10.0.2.15/24 and the default route from QEMU' '
+	kdebug run -k "$KDIR" --guest-ip dhcp --timeout 180 \
+		--exec "cat /proc/cmdline; ip -4 addr show eth0; ip route; cat /etc/resolv.conf" >out 2>err &&
+	grep -q "kdebug.net=dhcp" out &&
+	grep -q "inet 10.0.2.15/24" out &&
+	grep -q "^default via 10.0.2.2 dev eth0" out &&
+	grep -q "^nameserver 10.0.2.3" out &&
+	! grep -q "kdebug serves" err
+'
+
 test_expect_success '--net none: no NIC at all' '
 	kdebug run -k "$KDIR" --net none --timeout 180 --exec "ls /sys/class/net" >out &&
 	grep -qx lo out && ! grep -q eth0 out
@@ -65,7 +76,11 @@ test_expect_success 'bad input: --forward syntax, busy host port, options that n
 	test_expect_code 2 kdebug run -k "$KDIR" --forward 80 --exec true 2>err && grep -q "invalid --forward" err &&
 	test_expect_code 2 kdebug run -k "$KDIR" --net none --forward 8080:80 --exec true 2>err &&
 	grep -q "needs --net user" err &&
-	test_expect_code 2 kdebug run -k "$KDIR" --net bogus --exec true 2>err && grep -q "invalid --net" err || exit 1
+	test_expect_code 2 kdebug run -k "$KDIR" --net bogus --exec true 2>err && grep -q "invalid --net" err &&
+	test_expect_code 2 kdebug run -k "$KDIR" --guest-ip 10.0.2.300/24 --exec true 2>err &&
+	grep -q "invalid --guest-ip" err && test $(wc -l <err) = 1 &&
+	test_expect_code 2 kdebug run -k "$KDIR" --net none --guest-ip dhcp --exec true 2>err &&
+	grep -q "needs a network" err || exit 1
 	python3 -c "import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)" >busy &
 	holder=$!
 	test_cleanup "kill $holder 2>/dev/null"

@@ -2,10 +2,11 @@
 # kdebug run --net bridge: the tutorial's bridge + tap networking, inside a
 # network namespace this test creates (traffic stays in it): host <-> guest
 # pings, a breakpoint on ip_rcv hit by a ping from the host side with a
-# backtrace through e1000, two VMs on one bridge, and cleanup after a normal
-# exit, Ctrl-C and kill -9.
+# backtrace through e1000, two VMs on one bridge, --guest-ip dhcp (kdebug's
+# own one-client DHCP server; the LAN's with --uplink), and cleanup after a
+# normal exit, Ctrl-C and kill -9.
 . "$(dirname "$0")/lib.sh"
-test_require qemu-system-x86_64 ip setpriv
+test_require qemu-system-x86_64 ip setpriv busybox python3
 test_require_kernel_source
 KDIR=$(test_built_kernel) || exit 1
 
@@ -77,6 +78,112 @@ test_expect_success 'two VMs on the same bridge ping each other' '
 	test $rc = 0 && test_wait_for ns_clean 15
 '
 
+test_expect_success 'DHCP: the guest gets the announced address from kdebug, pings the host, the host pings it' '
+	ip netns exec "$NS" "$KDEBUG_BIN" run -k "$KDIR" --name d1 --net bridge --guest-ip dhcp --timeout 180 \
+		--exec "ip -4 addr show eth0; ip route; ping -c1 -W5 192.168.0.1; sleep 30" >d1.out 2>d1.err &
+	pid=$!
+	test_cleanup "kill $pid 2>/dev/null"
+	{
+		test_wait_for "grep -q KDEBUG-START $XDG_RUNTIME_DIR/kdebug/d1/console.log 2>/dev/null" 60 &&
+		grep -q "^note: VM d1: the guest.s eth0 gets 192.168.0.2/24 by DHCP (kdebug serves it on kdbr0)" d1.err &&
+		test "$(test_instance_field d1 guest_ip)" = 192.168.0.2/24 &&
+		test "$(test_instance_field d1 net)" = "bridge:kdbr0,$(in_ns ip -o link show master kdbr0 | sed -n "s/^[0-9]*: \(kdtap[0-9]*\).*/\1/p")" &&
+		grep -q "kdebug: lease eth0 192.168.0.2/24 (DHCP from 192.168.0.1)" $XDG_RUNTIME_DIR/kdebug/d1/console.log &&
+		test_wait_for "grep -q \"packets received\" d1.out" 30 &&
+		grep -q "inet 192.168.0.2/24 brd 192.168.0.255" d1.out &&
+		grep -q "^default via 192.168.0.1 dev eth0" d1.out &&
+		grep -q "1 packets received" d1.out &&
+		in_ns busybox ping -c1 -W10 192.168.0.2 >ping.out &&
+		grep -q "1 packets received" ping.out
+	}
+	rc=$?
+	kill $pid; wait $pid
+	cat d1.out d1.err
+	test $rc = 0 && test_wait_for ns_clean 15
+'
+
+test_expect_success 'DHCP: two VMs on one bridge get different addresses, ping each other; no answer for other machines' '
+	ip netns exec "$NS" "$KDEBUG_BIN" run -k "$KDIR" --name da --net bridge --guest-ip dhcp \
+		--timeout 180 --exec "ip -4 addr show eth0; sleep 60" >da.out 2>da.err &
+	pa=$!
+	test_cleanup "kill $pa 2>/dev/null"
+	{
+		test_wait_for "grep -q KDEBUG-START $XDG_RUNTIME_DIR/kdebug/da/console.log 2>/dev/null" 60 &&
+		a=$(test_instance_field da guest_ip) && test "$a" = 192.168.0.2/24 &&
+		kd run -k "$KDIR" --name db --net bridge --guest-ip dhcp --timeout 180 \
+			--exec "ip -4 addr show eth0; ping -c1 -W10 ${a%/*}" >db.out 2>db.err &&
+		grep -q "gets 192.168.0.3/24 by DHCP" db.err &&
+		grep -q "inet 192.168.0.3/24" db.out &&
+		grep -q "1 packets received" db.out &&
+		grep -q "inet 192.168.0.2/24" da.out &&
+		# Another machine on the bridge (a veth, busybox udhcpc): nobody answers it.
+		in_ns ip link add dhc0 type veth peer name dhc1 &&
+		in_ns ip link set dhc0 master kdbr0 &&
+		in_ns ip link set dhc0 up && in_ns ip link set dhc1 up &&
+		test_expect_code 1 in_ns busybox udhcpc -i dhc1 -f -q -n -t 3 -T 1 -s /bin/true >udhcpc.out 2>&1 &&
+		grep -q "broadcasting discover" udhcpc.out &&
+		! grep -q "obtained" udhcpc.out
+	}
+	rc=$?
+	in_ns ip link del dhc0 2>/dev/null
+	kill $pa; wait $pa
+	cat da.out da.err db.out db.err udhcpc.out 2>/dev/null
+	test $rc = 0 && test_wait_for ns_clean 15
+'
+
+test_expect_success 'DHCP with --uplink: kdebug stays silent, the LAN server (busybox udhcpd) answers' '
+	NS2=kdlan-$$
+	ip netns add "$NS2" || exit 1
+	test_cleanup "ip netns del $NS2"
+	in_ns ip link add up0 type veth peer name lan0 netns "$NS2" || exit 1
+	test_cleanup "ip netns exec $NS ip link del up0"
+	ip netns exec "$NS2" ip addr add 192.168.0.254/24 dev lan0 &&
+	ip netns exec "$NS2" ip link set lan0 up &&
+	: >udhcpd.leases &&
+	cat >udhcpd.conf <<-EOF || exit 1
+	start 192.168.0.100
+	end 192.168.0.110
+	interface lan0
+	lease_file $TRASH/udhcpd.leases
+	pidfile $TRASH/udhcpd.pid
+	option subnet 255.255.255.0
+	option router 192.168.0.254
+	EOF
+	ip netns exec "$NS2" busybox udhcpd -f udhcpd.conf >udhcpd.log 2>&1 7>&- &
+	srv=$!
+	test_cleanup "kill $srv 2>/dev/null"
+	test_wait_for "test -s udhcpd.pid" 10 || exit 1
+	test_cleanup "kill $(cat udhcpd.pid) 2>/dev/null"
+	kd run -k "$KDIR" --net bridge --uplink up0 --guest-ip dhcp --timeout 180 \
+		--exec "ip -4 addr show eth0; ip route" >up.out 2>up.err
+	rc=$?
+	kill "$(cat udhcpd.pid)"
+	in_ns ip link del up0
+	cat up.out up.err udhcpd.log
+	# busybox udhcpd picks from its range by a hash of the MAC
+	addr=$(sed -n "s/^note: VM k1: the guest.s eth0 got \(192\.168\.0\.1[01][0-9]\)\/24 by DHCP from 192\.168\.0\.254$/\1/p" up.err)
+	test $rc = 0 &&
+	test -n "$addr" &&
+	! grep -q "kdebug serves" up.err &&
+	grep -q "inet $addr/24" up.out &&
+	grep -q "^default via 192.168.0.254 dev eth0" up.out &&
+	test_wait_for ns_clean 15
+'
+
+if command -v ganesha.nfsd >/dev/null 2>&1 || [ "${KDEBUG_TEST_STRICT:-0}" = 1 ]; then
+test_expect_success 'DHCP with --root nfs: the kernel gets its address (ip=dhcp) from kdebug, then mounts its root' '
+	kd run -k "$KDIR" --net bridge --guest-ip dhcp --root nfs --timeout 240 \
+		--exec "cat /proc/cmdline; ip -4 addr show eth0; mount" >nfs.out 2>nfs.err &&
+	grep -q " ip=dhcp" nfs.out &&
+	grep -q "inet 192.168.0.2/24" nfs.out &&
+	grep -q "^192.168.0.1:.* on / type nfs" nfs.out &&
+	ns_clean
+'
+else
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip DHCP with --root nfs: ganesha.nfsd not installed"
+fi
+
 test_expect_success 'Ctrl-C and kill -9 of kdebug: no tap left, the bridge it made is gone' '
 	for sig in INT KILL; do
 		ip netns exec "$NS" "$KDEBUG_BIN" run -k "$KDIR" --name sig --net bridge --timeout 180 \
@@ -115,6 +222,10 @@ test_expect_success 'bad input: long bridge name, bad address, different subnets
 	test $(wc -l <err) = 1 &&
 	test_expect_code 2 kd run -k "$KDIR" --net bridge --host-ip 192.168.0.1/24 --guest-ip 10.0.0.2/24 \
 		--exec true 2>err && test $(wc -l <err) = 1 &&
+	test_expect_code 2 kd run -k "$KDIR" --net bridge --guest-ip dhpc --exec true 2>err &&
+	test $(wc -l <err) = 1 && grep -q "invalid guest address .dhpc." err &&
+	test_expect_code 2 kd run -k "$KDIR" --net bridge --uplink lo --guest-ip dhcp --root nfs \
+		--exec true 2>err && test $(wc -l <err) = 1 && grep -q "give --guest-ip ADDRESS/PREFIX" err &&
 	test_expect_code 2 ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all "$KDEBUG_BIN" run -k "$KDIR" --net bridge --exec true 2>err &&
 	grep -q "CAP_NET_ADMIN" err && test $(wc -l <err) = 1 &&

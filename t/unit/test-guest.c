@@ -2,9 +2,11 @@
 /* The exec protocol: payload encoding and console scanning; gdb argv. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gdb.h"
 #include "guest.h"
+#include "proc.h"
 #include "tap.h"
 #include "util.h"
 
@@ -37,6 +39,98 @@ static char *decode(const char *payload)
 	}
 	sbuf_release(&raw);
 	return sbuf_detach(&sb);
+}
+
+/* kdebug.net=dhcp in rcS: udhcpc, bounded, with kdebug's script; static addresses as before. */
+static void test_rcs_net(void)
+{
+	const char *dhcp = strstr(guest_rcS, "if [ \"$kdaddr\" = dhcp ]; then\n");
+
+	like(guest_rcS, "kdebug.net=*) kdnet=${w#kdebug.net=}", "rcS reads kdebug.net=");
+	like(guest_rcS, "[ \"$kdaddr\" != dhcp ] && ip addr add \"$kdaddr\" dev eth0\n",
+	     "a static address is added, never 'dhcp'");
+	ok(dhcp != NULL, "rcS has a dhcp branch");
+	like(dhcp, "udhcpc -i eth0 -f -q -n -t 5 -T 2 -s /etc/kdebug/udhcpc.script ||",
+	     "udhcpc in the foreground, exits with the lease (-q) or after 5 tries (-n)");
+	like(dhcp, "echo \"kdebug: no DHCP lease for eth0\"", "a missing lease is said on the console");
+	ok(dhcp && strstr(guest_rcS, "/sys/class/net/eth0/carrier") < dhcp,
+	   "udhcpc starts once the carrier is up");
+	const char *els = dhcp ? strstr(dhcp, "\telse\n") : NULL;
+	ok(els && strstr(els, "ip route add default via \"$kdgw\"") &&
+	   strstr(els, "nameserver $kddns"), "gateway and DNS for static addresses only");
+	like(guest_udhcpc_script, "#!/bin/sh\n", "the udhcpc script is a shell script");
+}
+
+/* Run the udhcpc script as udhcpc would, with ip/ifconfig stubs that log their arguments. */
+static void test_udhcpc_script(void)
+{
+	char tmpl[] = "/tmp/kdebug-test-guest-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	if (!ok(dir != NULL, "scratch directory"))
+		return;
+	char *script = path_join(dir, "udhcpc.script"), *log = path_join(dir, "log");
+	char *ip = path_join(dir, "ip"), *ifc = path_join(dir, "ifconfig");
+	char *stub = xasprintf("#!/bin/sh\necho \"${0##*/} $*\" >> %s\n"
+			       "[ \"$1 $2\" = \"route del\" ] && exit 2\nexit 0\n", log);
+	write_file(script, guest_udhcpc_script, strlen(guest_udhcpc_script), 0755);
+	write_file(ip, stub, strlen(stub), 0755);
+	write_file(ifc, stub, strlen(stub), 0755);
+
+	struct sbuf out = SBUF_INIT, got = SBUF_INIT;
+	struct proc p;
+	int code = -1;
+	proc_init(&p);
+	strvec_pushl(&p.args, "/bin/sh", script, "bound", NULL);
+	/* No dns=: the script would write /etc/resolv.conf (the guest's). */
+	strvec_pushf(&p.env, "PATH=%s", dir);
+	strvec_pushl(&p.env, "interface=eth0", "ip=192.168.0.3", "mask=24", "subnet=255.255.255.0",
+		     "broadcast=192.168.0.255", "router=192.168.0.1 192.168.0.254",
+		     "serverid=192.168.0.1", "dns=", NULL);
+	is_int(proc_capture(&p, &out, NULL, 0, &code), 0, "the script runs");
+	is_int(code, 0, "bound: exit 0");
+	read_file(log, &got);
+	is_str(got.buf, "ip -4 addr flush dev eth0\n"
+			"ip addr add 192.168.0.3/24 broadcast 192.168.0.255 dev eth0\n"
+			"ip route del default dev eth0\n"
+			"ip route add default via 192.168.0.1 dev eth0\n",
+	       "bound: address/prefix, broadcast, the first router");
+	is_str(out.buf, GUEST_DHCP_MARKER "eth0 192.168.0.3/24 (DHCP from 192.168.0.1)\n",
+	       "bound: the lease on the console");
+
+	/* Without mask=: ifconfig with the netmask. */
+	unlink(log);
+	sbuf_reset(&out);
+	sbuf_reset(&got);
+	proc_init(&p);
+	strvec_pushl(&p.args, "/bin/sh", script, "bound", NULL);
+	strvec_pushf(&p.env, "PATH=%s", dir);
+	strvec_pushl(&p.env, "interface=eth0", "ip=10.0.2.15", "mask=", "subnet=255.255.255.0",
+		     "broadcast=", "router=", "dns=", NULL);
+	proc_capture(&p, &out, NULL, 0, &code);
+	read_file(log, &got);
+	like(got.buf, "ifconfig eth0 10.0.2.15 netmask 255.255.255.0\n", "no mask=: ifconfig netmask");
+	ok(!strstr(got.buf, "route add"), "no router: no default route");
+
+	unlink(log);
+	sbuf_reset(&out);
+	sbuf_reset(&got);
+	proc_init(&p);
+	strvec_pushl(&p.args, "/bin/sh", script, "leasefail", NULL);
+	strvec_pushf(&p.env, "PATH=%s", dir);
+	strvec_push(&p.env, "interface=eth0");
+	proc_capture(&p, &out, NULL, 0, &code);
+	is_int(code, 0, "leasefail: exit 0");
+	is_str(out.buf, "kdebug: udhcpc on eth0: leasefail\n", "leasefail: said on the console");
+	ok(!path_exists(log), "leasefail: nothing configured");
+
+	sbuf_release(&out);
+	sbuf_release(&got);
+	rm_rf(dir);
+	free(script);
+	free(log);
+	free(ip);
+	free(ifc);
+	free(stub);
 }
 
 int main(void)
@@ -87,6 +181,8 @@ int main(void)
 	like(guest_rcS, GUEST_EXEC_AGENT, "rcS hands over to the exec agent");
 	free(n1);
 	free(n2);
+	test_rcs_net();
+	test_udhcpc_script();
 
 	struct strvec v = STRVEC_INIT, br = STRVEC_INIT;
 	gdb_build_argv("/x/gdb.cmd", " continue ; bt;;info registers rip ", &v);

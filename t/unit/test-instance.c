@@ -80,12 +80,13 @@ static void test_info_format(void)
 	a.vmlinux = xstrdup("/caf\xc3\xa9/vmlinux");
 	a.build_dir = xstrdup("");
 	a.accel = xstrdup("tcg");
+	a.guest_ip = xstrdup("192.168.0.3/24");
 	text = instance_format_info(&a);
 
 	size_t lines = 0;
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	is_int(lines, 9, "one line per set field (values never contain raw newlines)");
+	is_int(lines, 10, "one line per set field (values never contain raw newlines)");
 	ok(!strchr(text, '\r') && !strchr(text, '\x01') && !strchr(text, '\x7f'),
 	   "control characters escaped");
 	like(text, "kernel=/dir with spaces/=eq\\\\back\\\\nnot-newline\\nnew\\rcr\\ttab\\x01ctl\\x7fdel\n",
@@ -102,6 +103,7 @@ static void test_info_format(void)
 	is_str(b.vmlinux, "/caf\xc3\xa9/vmlinux", "UTF-8 round trip");
 	is_str(b.build_dir, "", "empty string round trip");
 	is_str(b.accel, "tcg", "accel round trip");
+	is_str(b.guest_ip, "192.168.0.3/24", "guest_ip round trip");
 	ok(b.rootfs == NULL && b.net == NULL, "unset strings stay NULL");
 	is_int(b.lock_fd, -1, "parsed instance holds no lock");
 	instance_free(&b);
@@ -109,6 +111,7 @@ static void test_info_format(void)
 	json_t *j = instance_to_json(&a);
 	is_str(json_string_value(json_object_get(j, "kernel")), odd, "json: kernel");
 	is_int(json_integer_value(json_object_get(j, "gdb_port")), 1234, "json: gdb_port");
+	is_str(json_string_value(json_object_get(j, "guest_ip")), "192.168.0.3/24", "json: guest_ip");
 	ok(json_is_null(json_object_get(j, "rootfs")), "json: unset field is null");
 	ok(json_object_get(j, "net") && json_object_get(j, "build_dir"), "json: every field present");
 	json_decref(j);
@@ -526,6 +529,27 @@ static void test_wait(void)
 	free(dir);
 }
 
+/* The registry lock excludes other holders (another open file description). */
+static void test_registry_lock(void)
+{
+	int fd = instance_registry_lock();
+	ok(fd >= 0, "registry lock taken");
+	char *p = rpath(".lock");
+	int other = open(p, O_RDONLY | O_CLOEXEC);
+	ok(other >= 0 && flock(other, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK,
+	   "held: nobody else gets it");
+	close(fd);
+	ok(flock(other, LOCK_EX | LOCK_NB) == 0, "closed: free again");
+	close(other);
+	struct instance *list;
+	size_t n;
+	ok(instance_list(&list, &n) == 0 && path_exists(p), "the lock file is not an instance");
+	for (size_t i = 0; i < n; i++)
+		ok(strcmp(list[i].name, ".lock"), "not listed");
+	instance_list_free(list, n);
+	free(p);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/kdebug-test-instance-XXXXXX";
@@ -547,6 +571,7 @@ int main(void)
 	test_list_resolve();
 	test_concurrent();
 	test_wait();
+	test_registry_lock();
 
 	rm_rf(run);
 	free(reg);

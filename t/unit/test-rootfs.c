@@ -210,6 +210,7 @@ static void test_layout(void)
 		{ "etc/passwd", guest_passwd, 0644 }, { "etc/group", guest_group, 0644 },
 		{ "etc/hostname", guest_hostname, 0644 }, { "etc/profile", guest_profile, 0644 },
 		{ "etc/kdebug/exec-agent", guest_exec_agent, 0755 },
+		{ "etc/kdebug/udhcpc.script", guest_udhcpc_script, 0755 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		e = rootfs_plan_find(&plan, files[i].path);
