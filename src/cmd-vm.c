@@ -7,6 +7,7 @@
  *   kdebug gdbserver  start the gdbstub on 127.0.0.1 ("(qemu) gdbserver")
  */
 #include <errno.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -231,16 +232,17 @@ int cmd_ps(int argc, char **argv)
 static const char stop_help[] =
 	"usage: kdebug stop [NAME] [--timeout SECS] [--force]\n"
 	"\n"
-	"Power off a running VM: an ACPI power-button press (QMP system_powerdown),\n"
-	"then, if QEMU is still there after the timeout, QMP 'quit', then SIGKILL\n"
-	"of its QEMU process.  Waits until the VM is gone.  NAME may be omitted\n"
-	"when exactly one VM runs.\n"
+	"Shut a running VM down: an ACPI power-button press (QMP system_powerdown),\n"
+	"Ctrl-Alt-Del two seconds later if the guest has not reacted (kdebug's\n"
+	"guests shut down cleanly on it), then, if QEMU is still there after the\n"
+	"timeout, QMP 'quit', then SIGKILL of its QEMU process.  Waits until the VM\n"
+	"is gone.  NAME may be omitted when exactly one VM runs.\n"
 	"\n"
-	"  --timeout SECS  how long the guest may take to power off (default 10);\n"
-	"                  a guest without ACPI support never does\n"
+	"  --timeout SECS  how long the guest may take to shut down (default 10)\n"
 	"  --force         skip the power-off: quit QEMU at once\n";
 
 #define CONNECT_WAIT_MS 3000
+#define ACPI_WAIT_MS 2000	/* before Ctrl-Alt-Del */
 #define TERM_WAIT_MS 2000
 #define QUIT_WAIT_MS 5000
 #define KILL_WAIT_MS 5000
@@ -320,14 +322,34 @@ int cmd_stop(int argc, char **argv)
 
 	r = -ETIMEDOUT;
 	if (q.fd >= 0 && !o.force && o.timeout > 0) {
+		/*
+		 * The power button first; a guest with nothing listening to it
+		 * (kdebug's BusyBox guests have no acpid) gets Ctrl-Alt-Del a
+		 * moment later: init's ctrlaltdel action shuts it down cleanly
+		 * and the reboot ends QEMU (-no-reboot).
+		 */
+		int total = (int)o.timeout * 1000;
+		int acpi = total / 3 < ACPI_WAIT_MS ? total / 3 : ACPI_WAIT_MS;
 		r = qmp_command(&q, "system_powerdown", NULL, NULL);
 		if (r == 0 || r == -ECONNRESET)
-			r = wait_qemu_exit(&in, &q, (int)o.timeout * 1000);
+			r = wait_qemu_exit(&in, &q, acpi);
 		if (r == 0)
 			how = "powered off";
-		else if (r == -ETIMEDOUT)
-			note("'%s' did not power off within %lu s (a guest without ACPI support never "
-			     "does); quitting QEMU", in.name, o.timeout);
+		if (r == -ETIMEDOUT) {
+			json_t *args = json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "keys",
+						 "type", "qcode", "data", "ctrl",
+						 "type", "qcode", "data", "alt",
+						 "type", "qcode", "data", "delete");
+			r = qmp_command(&q, "send-key", args, NULL);
+			json_decref(args);
+			if (r == 0 || r == -ECONNRESET)
+				r = wait_qemu_exit(&in, &q, total - acpi);
+			if (r == 0)
+				how = "shut down on Ctrl-Alt-Del";
+		}
+		if (r == -ETIMEDOUT || r == -EREMOTEIO)
+			note("'%s' did not shut down within %lu s on the power button or Ctrl-Alt-Del; "
+			     "quitting QEMU", in.name, o.timeout);
 	}
 	if (r && r != -EINTR && q.fd >= 0) {
 		r = qmp_command(&q, "quit", NULL, NULL);
