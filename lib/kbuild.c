@@ -696,39 +696,26 @@ int kbuild_bzimage_version(const char *bzimage, char **version)
 {
 	unsigned char hdr[0x210];
 	char str[512];
-	int fd = open(bzimage, O_RDONLY | O_CLOEXEC), r = 0;
+	ssize_t n = read_file_at(bzimage, hdr, sizeof(hdr), 0);
 
-	if (fd < 0)
-		return -errno;
-	ssize_t n = pread(fd, hdr, sizeof(hdr), 0);
-	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
-		r = -EINVAL;
-		goto out;
-	}
+	if (n < 0)
+		return (int)n;
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4))
+		return -EINVAL;
+	/* The kernel_version field: a pointer (from 0x200) to the version string. */
 	unsigned proto = hdr[0x206] | hdr[0x207] << 8;
 	unsigned ptr = hdr[0x20e] | hdr[0x20f] << 8;
-	if (proto < 0x200 || !ptr) {
-		r = -EINVAL;
-		goto out;
-	}
-	n = pread(fd, str, sizeof(str) - 1, (off_t)ptr + 0x200);
-	if (n <= 0) {
-		r = -EINVAL;
-		goto out;
-	}
+	if (proto < 0x200 || !ptr)
+		return -EINVAL;
+	n = read_file_at(bzimage, str, sizeof(str) - 1, (off_t)ptr + 0x200);
+	if (n <= 0)
+		return -EINVAL;
 	str[n] = 0;
-	if (!memchr(str, 0, (size_t)n) && n == (ssize_t)sizeof(str) - 1) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (!isdigit((unsigned char)str[0])) {
-		r = -EINVAL;
-		goto out;
-	}
+	if ((!memchr(str, 0, (size_t)n) && n == (ssize_t)sizeof(str) - 1) ||
+	    !isdigit((unsigned char)str[0]))
+		return -EINVAL;
 	*version = xstrdup(str);
-out:
-	close(fd);
-	return r;
+	return 0;
 }
 
 static char *banner_at(const char *p, const char *end)

@@ -205,13 +205,10 @@ void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv)
 int bzimage_check(const char *path)
 {
 	unsigned char hdr[0x210];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = read_file_at(path, hdr, sizeof(hdr), 0);
 
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, hdr, sizeof(hdr), 0);
-	close(fd);
+	if (n < 0)
+		return (int)n;
 	if (n < (ssize_t)sizeof(hdr))
 		return -ENOEXEC;
 	/* Boot sector signature 0x55AA at 0x1fe and "HdrS" at 0x202. */

@@ -333,6 +333,30 @@ int read_file_max(const char *path, struct sbuf *out, size_t max)
 	return 0;
 }
 
+ssize_t read_file_at(const char *path, void *buf, size_t len, off_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
 int read_file(const char *path, struct sbuf *out)
 {
 	return read_file_max(path, out, 0);

@@ -71,6 +71,8 @@ char *strvec_join_shell(const struct strvec *sv);
 
 /* Files.  All return 0 or -errno. */
 int read_file(const char *path, struct sbuf *out);
+/* Up to len bytes of path from offset off: the count (short at the end), or -errno. */
+ssize_t read_file_at(const char *path, void *buf, size_t len, off_t off);
 int read_file_max(const char *path, struct sbuf *out, size_t max);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* Write to PATH.tmp.XXXXXX then rename over path. */

@@ -342,13 +342,10 @@ enum rootfs_kind { RK_NONE, RK_INITRAMFS, RK_DISK };
 static int classify_rootfs(const char *path, enum rootfs_kind *kind)
 {
 	unsigned char b[1082];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = read_file_at(path, b, sizeof(b), 0);
 
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, b, sizeof(b), 0);
-	close(fd);
+	if (n < 0)
+		return (int)n;
 	if (n >= 6 && (!memcmp(b, "070701", 6) || !memcmp(b, "070702", 6) ||
 		       (b[0] == 0x1f && b[1] == 0x8b) ||			/* gzip */
 		       !memcmp(b, "\x28\xb5\x2f\xfd", 4) ||		/* zstd */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util.h"
@@ -60,5 +61,17 @@ int main(void)
 	is_str(s, "/a/b", "dirname");
 	free(s);
 	is_str(path_basename("/a/b/c"), "c", "basename");
+
+	char tmpl[] = "/tmp/kdebug-test-util-XXXXXX", buf[16];
+	int fd = mkstemp(tmpl);
+	ok(fd >= 0 && write(fd, "0123456789", 10) == 10, "a scratch file");
+	if (fd >= 0)
+		close(fd);
+	is_int((int)read_file_at(tmpl, buf, 4, 3), 4, "read_file_at: a slice");
+	ok(!memcmp(buf, "3456", 4), "read_file_at: its bytes");
+	is_int((int)read_file_at(tmpl, buf, 16, 8), 2, "read_file_at: short at the end");
+	is_int((int)read_file_at(tmpl, buf, 4, 100), 0, "read_file_at: past the end");
+	unlink(tmpl);
+	is_int((int)read_file_at(tmpl, buf, 4, 0), -ENOENT, "read_file_at: missing file");
 	return done_testing();
 }
