@@ -50,6 +50,8 @@ int main(void)
 	like(py.buf, "locs = [\"ip_rcv\", \"*0xffffffff81000000\", \"say \\\"hi\\\"\\\\\"]\n", "locations, quoted");
 	like(py.buf, "hit_cmds = [\"lx-lsmod\", \"p $pc\"]\n", "hit commands");
 	like(py.buf, "max_hits = 3\n", "max hits");
+	like(py.buf, "    if snap is not None and snap == last_snap:\n        print('KDEBUG-REPEAT', flush=True)\n        continue\n",
+	     "a stop with every register unchanged is not counted twice");
 	ok(!strstr(py.buf, "KdebugModules"), "no module loader without module directories");
 	like(py.buf, "hw_slots = 4\n", "four hardware breakpoints");
 	sbuf_release(&py);
