@@ -147,6 +147,25 @@ static void format_uptime(struct sbuf *sb, long long secs)
 		sbuf_addf(sb, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
 }
 
+/* "user:10.0.2.15/24", "kdbr0:192.168.0.2/24" (bridge mode), "none", "-". */
+static char *net_cell(const struct instance *in)
+{
+	const char *net = in->net;
+	int len;
+
+	if (!net)
+		return xstrdup("-");
+	if (str_starts_with(net, "bridge:")) {
+		net += 7;
+		len = (int)strcspn(net, ",");
+	} else {
+		len = (int)strlen(net);
+	}
+	if (in->guest_ip)
+		return xasprintf("%.*s:%s", len, net, in->guest_ip);
+	return xasprintf("%.*s", len, net);
+}
+
 int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -184,8 +203,8 @@ int cmd_ps(int argc, char **argv)
 		return EXIT_OK;
 	}
 
-	enum { NAME, PID, ACCEL, GDB, KERNEL, UPTIME, NCOL };
-	static const char *const head[NCOL] = { "NAME", "PID", "ACCEL", "GDB", "KERNEL", "UPTIME" };
+	enum { NAME, PID, ACCEL, GDB, NET, KERNEL, UPTIME, NCOL };
+	static const char *const head[NCOL] = { "NAME", "PID", "ACCEL", "GDB", "NET", "KERNEL", "UPTIME" };
 	char **cell = xcalloc((n + 1) * NCOL, sizeof(*cell));
 	size_t width[NCOL] = { 0 };
 	long long now = (long long)time(NULL);
@@ -201,6 +220,7 @@ int cmd_ps(int argc, char **argv)
 		row[PID] = in->qemu_pid > 0 ? xasprintf("%ld", (long)in->qemu_pid) : xstrdup("-");
 		row[ACCEL] = xstrdup(in->accel ? in->accel : "-");
 		row[GDB] = in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : xstrdup("-");
+		row[NET] = net_cell(in);
 		row[KERNEL] = xstrdup(in->kernel ? in->kernel : "-");
 		if (in->started > 0)
 			format_uptime(&up, now - in->started);

@@ -78,7 +78,7 @@ acpi_initramfs() {
 
 test_expect_success 'ps with no VM prints only the header; --json an empty array' '
 	kdebug ps >out &&
-	test "$(cat out)" = "NAME  PID  ACCEL  GDB  KERNEL  UPTIME" &&
+	test "$(cat out)" = "NAME  PID  ACCEL  GDB  NET  KERNEL  UPTIME" &&
 	kdebug ps --json >out && test "$(tr -d " \n" <out)" = "[]"
 '
 
@@ -114,10 +114,10 @@ test_expect_success 'boot a guest that powers off on the ACPI button' '
 '
 QPID1=$(cat vm1.qpid 2>/dev/null)
 
-test_expect_success 'ps lists it: name, QEMU pid, accel, no gdbstub, kernel, uptime' '
+test_expect_success 'ps lists it: name, QEMU pid, accel, no gdbstub, no network, kernel, uptime' '
 	kdebug ps >out &&
 	test $(wc -l <out) = 2 &&
-	grep -E "^vm1 +$QPID1 +tcg +- +$KERNEL +[0-9]+(s|m[0-9]{2}s)\$" out
+	grep -E "^vm1 +$QPID1 +tcg +- +- +$KERNEL +[0-9]+(s|m[0-9]{2}s)\$" out
 '
 
 test_expect_success 'ps --json has every info field' '

@@ -87,6 +87,7 @@ test_expect_success 'DHCP: the guest gets the announced address from kdebug, pin
 		test_wait_for "grep -q KDEBUG-START $XDG_RUNTIME_DIR/kdebug/d1/console.log 2>/dev/null" 60 &&
 		grep -q "^note: VM d1: the guest.s eth0 gets 192.168.0.2/24 by DHCP (kdebug serves it on kdbr0)" d1.err &&
 		test "$(test_instance_field d1 guest_ip)" = 192.168.0.2/24 &&
+		kdebug ps | grep -qE "^d1 .* kdbr0:192\.168\.0\.2/24 " &&
 		test "$(test_instance_field d1 net)" = "bridge:kdbr0,$(in_ns ip -o link show master kdbr0 | sed -n "s/^[0-9]*: \(kdtap[0-9]*\).*/\1/p")" &&
 		grep -q "kdebug: lease eth0 192.168.0.2/24 (DHCP from 192.168.0.1)" $XDG_RUNTIME_DIR/kdebug/d1/console.log &&
 		test_wait_for "grep -q \"packets received\" d1.out" 30 &&
