@@ -52,10 +52,10 @@ RUNPID=$(cat e2e.pid 2>/dev/null)
 QPID=$(qemu_pid_of e2e)
 PORT=$(gdb_port_of e2e)
 
-test_expect_success 'ps: QEMU pid, gdbstub address, kernel' '
+test_expect_success 'ps: QEMU pid, gdbstub address, network, kernel' '
 	test -n "$QPID" && tr "\0" " " </proc/$QPID/cmdline | grep -q "qemu-system" &&
 	test -n "$PORT" && test "$PORT" -gt 0 &&
-	kdebug ps | grep -E "^e2e +$QPID +[a-z]+ +127\.0\.0\.1:$PORT +$KERNEL "
+	kdebug ps | grep -E "^e2e +$QPID +[a-z]+ +127\.0\.0\.1:$PORT +user:10\.0\.2\.15/24 +$KERNEL "
 '
 
 test_expect_success 'monitor: the guest waits for gdb' '
