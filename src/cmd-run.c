@@ -7,7 +7,6 @@
  * kdebug's.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -122,7 +121,8 @@ struct run_opts {
 	struct strvec shares;
 	struct strvec modules;		/* module directories (absolute) */
 	struct strvec hit_cmds;		/* --on-hit */
-	const char *nfs_server;		/* NULL/"ganesha" or "kernel" */
+	const char *nfs_server;		/* --nfs-server as given, NULL: none */
+	bool kernel_nfs;		/* --nfs-server kernel */
 	int nfs_port, mount_port;	/* --nfs-ports; 0: the first free ones */
 	enum qemu_nic nic;
 	struct strvec forwards;
@@ -264,6 +264,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			if (strcmp(optarg, "ganesha") && strcmp(optarg, "kernel"))
 				return usage_error("run", "invalid --nfs-server '%s' (ganesha or kernel)", optarg);
 			o->nfs_server = optarg;
+			o->kernel_nfs = !strcmp(optarg, "kernel");
 			break;
 		case OPT_NFS_PORTS: {
 			/* NFS,MOUNT */
@@ -309,7 +310,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		return usage_error("run", "--nfs-server needs --root nfs");
 	if (o->nfs_port && !(o->root && str_starts_with(o->root, "nfs")))
 		return usage_error("run", "--nfs-ports needs --root nfs");
-	if (o->nfs_port && o->nfs_server && !strcmp(o->nfs_server, "kernel"))
+	if (o->nfs_port && o->kernel_nfs)
 		return usage_error("run", "--nfs-ports is for kdebug's own server; the kernel NFS server has its own ports");
 	if (o->root && str_starts_with(o->root, "nfs") && strcmp(o->net, "user") && !bridge)
 		return usage_error("run", "--root nfs needs a network: --net user or --net bridge");
@@ -605,20 +606,9 @@ struct gdb_driver {
 };
 
 /*
- * A report line on stdout.  On a terminal it shares the console with the
- * guest; QEMU's raw mode keeps output processing (OPOST), so "\n" is right.
+ * Report lines go to stdout.  On a terminal they share it with the guest's
+ * console; QEMU's raw mode keeps output processing (OPOST), so "\n" is right.
  */
-static __attribute__((format(printf, 2, 3))) void gdb_say(struct gdb_driver *g, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	(void)g;
-	putchar('\n');
-}
-
 static void gdb_line(struct gdb_driver *g, const char *line)
 {
 	unsigned long idx = 0, count = 0;
@@ -633,9 +623,9 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 		const char *where = sp ? sp + 1 : "?";
 		if (idx >= 1 && idx <= g->breaks->n) {
 			g->hits[idx - 1]++;
-			gdb_say(g, "hit %s at %s (%lu)", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
+			printf("hit %s at %s (%lu)\n", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
 		} else {
-			gdb_say(g, "stopped in %.*s at %s", flen, rest, where);
+			printf("stopped in %.*s at %s\n", flen, rest, where);
 		}
 		g->in_bt = true;
 		break;
@@ -656,13 +646,13 @@ static void gdb_line(struct gdb_driver *g, const char *line)
 	case GDB_MODULE: {
 		/* rest: "NAME KO" */
 		const char *sp = strchr(rest, ' ');
-		gdb_say(g, "module %.*s: symbols from %s", sp ? (int)(sp - rest) : (int)strlen(rest), rest,
-			sp ? sp + 1 : "?");
+		printf("module %.*s: symbols from %s\n", sp ? (int)(sp - rest) : (int)strlen(rest), rest,
+		       sp ? sp + 1 : "?");
 		break;
 	}
 	case GDB_OTHER:
 		if (g->in_bt)
-			gdb_say(g, "  %s", line);
+			printf("  %s\n", line);
 		else if (verbosity > 0)
 			fprintf(stderr, "gdb: %s\n", line);
 		break;
@@ -773,6 +763,22 @@ static void gdb_driver_finish(struct gdb_driver *g)
 }
 
 /*
+ * A reaper's wait: tell the parent we are in place ("ready" on stdout),
+ * then wait for the word to clean up (SIGTERM from kdebug, or the death
+ * signal when kdebug dies) and take it as handled, so that the cleanup may
+ * run programs again.
+ */
+static void reaper_wait(void)
+{
+	(void)!write(STDOUT_FILENO, "ready\n", 6);
+	while (!proc_interrupted()) {
+		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
+		poll(&pfd, 1, -1);
+	}
+	proc_clear_interrupt();
+}
+
+/*
  * The bridge-mode reaper: a child of `kdebug run` (started from
  * /proc/self/exe) that holds what the bridge session made and undoes it
  * when told to (SIGTERM) or when kdebug dies, even by kill -9 (its
@@ -798,12 +804,7 @@ int cmd_net_reaper(int argc, char **argv)
 	if (argc > 5)
 		snprintf(st.uplink, sizeof(st.uplink), "%s", argv[5]);
 	st.active = true;
-	/* Tell the parent we are in place, then wait for the word. */
-	(void)!write(STDOUT_FILENO, "ready\n", 6);
-	while (!proc_interrupted()) {
-		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
-		poll(&pfd, 1, -1);
-	}
+	reaper_wait();
 	long long deadline = now_ms() + 5000;
 	while (net_link_exists(st.tap) && now_ms() < deadline)
 		poll(NULL, 0, 50);
@@ -822,12 +823,7 @@ int cmd_nfs_reaper(int argc, char **argv)
 
 	if (argc != 3)
 		return EXIT_USAGE;
-	(void)!write(STDOUT_FILENO, "ready\n", 6);
-	while (!proc_interrupted()) {
-		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
-		poll(&pfd, 1, -1);
-	}
-	proc_clear_interrupt();	/* the SIGTERM was the word to clean up */
+	reaper_wait();
 	if (nfs_kernel_export(false, argv[1], argv[2], &why)) {
 		error("%s", why.buf);
 		sbuf_release(&why);
@@ -1147,18 +1143,17 @@ int cmd_run(int argc, char **argv)
 			}
 			root_dir = abspath(colon + 1);
 		}
-		bool kernel_nfs = o.nfs_server && !strcmp(o.nfs_server, "kernel");
-		if (kernel_nfs && (r = nfs_kernel_server_check(getenv("KDEBUG_PROC_NFSD"), &why))) {
+		if (o.kernel_nfs && (r = nfs_kernel_server_check(getenv("KDEBUG_PROC_NFSD"), &why))) {
 			error("%s", why.buf);
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		if (kernel_nfs && !in_path("exportfs")) {
+		if (o.kernel_nfs && !in_path("exportfs")) {
 			error("--nfs-server kernel needs exportfs; install the Debian package nfs-kernel-server");
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		if (str_starts_with(o.root, "nfs") && !kernel_nfs && !in_path("ganesha.nfsd")) {
+		if (str_starts_with(o.root, "nfs") && !o.kernel_nfs && !in_path("ganesha.nfsd")) {
 			error("--root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha and nfs-ganesha-vfs");
 			ret = EXIT_USAGE;
 			goto out;
@@ -1430,7 +1425,7 @@ int cmd_run(int argc, char **argv)
 		/* The server, for this VM only: its address is the only client. */
 		const char *g = o.guest_ip ? o.guest_ip : bridge ? NET_DEFAULT_GUEST_IP : "10.0.2.15/24";
 		char *client = bridge ? xstrndup(guest_cidr, strcspn(guest_cidr, "/")) : NULL;
-		if (o.nfs_server && !strcmp(o.nfs_server, "kernel")) {
+		if (o.kernel_nfs) {
 			/* Under user-mode networking the guest's NFS traffic comes from 127.0.0.1. */
 			r = kernel_export_start(&nfs_reaper, client ? client : "127.0.0.1", root_dir, &why);
 		} else {
