@@ -13,21 +13,15 @@
 #   bench/boot.sh [REPETITIONS] [KERNEL]   (default 5, newest /boot/vmlinuz-*)
 set -u
 N=${1:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
+. "$(dirname "$0")/lib.sh"
 KERNEL=${2:-$(ls /boot/vmlinuz-* | sort -V | tail -n1)}
-[ -x "$KDEBUG" ] || { echo "build kdebug first (make)" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-boot.XXXXXX")
+bench_scratch boot
 trap 'rm -rf "$W"' EXIT
-export KDEBUG_CACHE_DIR=$W/cache XDG_RUNTIME_DIR=$W/run
-mkdir -m 700 "$W/run"
 cd "$W" || exit 1
 
 "$KDEBUG" rootfs -o default.cpio.gz >/dev/null 2>&1 || { echo "kdebug rootfs failed" >&2; exit 1; }
 "$KDEBUG" rootfs -o reboot.cpio.gz --init-cmd 'reboot -f' >/dev/null 2>&1 || exit 1
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 hand() {
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot -machine pc \

@@ -11,21 +11,16 @@
 #   bench/break.sh [REPETITIONS] [BUILD_DIR]   (default 5, the test kernel)
 set -u
 N=${1:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
+. "$(dirname "$0")/lib.sh"
 KDIR=${2:-$("$ROOT/t/test-kernel.sh")} || exit 1
-W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-break.XXXXXX")
+bench_scratch break
 QPID=
 trap '[ -n "$QPID" ] && kill $QPID 2>/dev/null; rm -rf "$W"' EXIT
-export KDEBUG_CACHE_DIR=$W/cache XDG_RUNTIME_DIR=$W/run
-mkdir -m 700 "$W/run"
 cd "$W" || exit 1
 "$KDEBUG" rootfs -o ping.cpio.gz --init-cmd 'ping -c1 127.0.0.1 >/dev/null' --init-cmd 'reboot -f' >/dev/null 2>&1 || exit 1
 "$KDEBUG" rootfs -o default.cpio.gz >/dev/null 2>&1 || exit 1
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 by_hand() {
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot -accel tcg -m 512 \

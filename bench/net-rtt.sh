@@ -6,15 +6,12 @@
 #   bench/net-rtt.sh [PINGS] [BUILD_DIR]     (default 20, the test kernel)
 set -u
 N=${1:-20}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
+. "$(dirname "$0")/lib.sh"
 KDIR=${2:-$("$ROOT/t/test-kernel.sh")} || exit 1
-W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-rtt.XXXXXX")
+bench_scratch rtt
 NS=kdrtt-$$
 trap 'ip netns del $NS 2>/dev/null; rm -rf "$W"' EXIT
 ip netns add "$NS" && ip netns exec "$NS" ip link set lo up || exit 1
-export XDG_RUNTIME_DIR=$W/run KDEBUG_CACHE_DIR=$W/cache
-mkdir -m 700 "$W/run"
 
 avg() { sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p'; }
 user=$("$KDEBUG" run -k "$KDIR" --accel tcg --net user --exec "ping -c $N -i 0.2 10.0.2.2 | tail -1" 2>/dev/null | avg)

@@ -16,9 +16,7 @@
 #   in milliseconds and the ratio kdebug/ip.
 set -u
 N=${1:-20}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
-[ -x "$KDEBUG" ] || { echo "build kdebug first (make)" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespace)" >&2; exit 1; }
 NS=kdbench-$$
 ip netns add "$NS" || exit 1
@@ -27,9 +25,7 @@ export KDEBUG_NET_LOCK=$(mktemp -u /tmp/kdebug-bench-net.XXXXXX)
 trap 'ip netns del "$NS"; rm -f "$KDEBUG_NET_LOCK"' EXIT
 
 ns() { ip netns exec "$NS" "$@"; }
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
 us() { echo $(( $(date +%s%N) / 1000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 tutorial() {
 	ns ip link add kdbr0 type bridge &&

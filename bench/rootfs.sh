@@ -13,10 +13,8 @@
 #   bench/rootfs.sh [REPETITIONS]      (default 5); prints medians and ratios.
 set -u
 N=${1:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
+. "$(dirname "$0")/lib.sh"
 BUSYBOX=/bin/busybox
-[ -x "$KDEBUG" ] || { echo "build kdebug first (make)" >&2; exit 1; }
 [ -x "$BUSYBOX" ] || { echo "$BUSYBOX missing (install busybox-static)" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-rootfs.XXXXXX")
 MNT=
@@ -28,8 +26,6 @@ trap cleanup EXIT
 export KDEBUG_CACHE_DIR=$W/cache
 cd "$W" || exit 1
 
-ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # time_it NAME CMD...: run N times, print each duration in ms to NAME.times
 time_it() {
 	local name=$1 i t0

@@ -25,18 +25,14 @@
 #   bench/roots.sh [REPETITIONS] [BUILD_DIR]   (default 5, the test kernel)
 set -u
 N=${1:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
-[ -x "$KDEBUG" ] || { echo "build kdebug first (make)" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 KDIR=${2:-$("$ROOT/t/test-kernel.sh")} || exit 1
 for c in qemu-system-x86_64 ganesha.nfsd rpcbind; do
 	command -v $c >/dev/null || { echo "$c missing" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "needs root (--root nfs: ganesha's VFS backend)" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-roots.XXXXXX")
+bench_scratch roots
 trap 'rm -rf "$W"' EXIT
-export KDEBUG_CACHE_DIR=$W/cache XDG_RUNTIME_DIR=$W/run
-mkdir -m 700 "$W/run"
 cd "$W" || exit 1
 
 "$KDEBUG" rootfs -o initramfs.cpio.gz >/dev/null 2>&1 || { echo "kdebug rootfs failed" >&2; exit 1; }
@@ -44,7 +40,6 @@ cd "$W" || exit 1
 "$KDEBUG" rootfs --format dir -o root9p >/dev/null 2>&1 || { echo "kdebug rootfs -f dir failed" >&2; exit 1; }
 "$KDEBUG" rootfs --format dir -o rootnfs >/dev/null 2>&1 || exit 1
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Stamp each line of stdin with $EPOCHREALTIME in microseconds (no fork per line).
 stamp() { local l; while IFS= read -r l; do echo "${EPOCHREALTIME/./} $l"; done; }
 

@@ -25,19 +25,15 @@
 set -u
 R=${1:-10}
 B=${2:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDEBUG=${KDEBUG_BIN:-$ROOT/kdebug}
-[ -x "$KDEBUG" ] || { echo "build kdebug first (make)" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 KDIR=${3:-$("$ROOT/t/test-kernel.sh")} || exit 1
 for c in qemu-system-x86_64 ganesha.nfsd rpcbind; do
 	command -v $c >/dev/null || { echo "$c missing" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "needs root (--root nfs: ganesha's VFS backend)" >&2; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/kdebug-bench-share.XXXXXX")
+bench_scratch share
 KPID=
 trap '[ -n "$KPID" ] && kill $KPID 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
-export KDEBUG_CACHE_DIR=$W/cache XDG_RUNTIME_DIR=$W/run
-mkdir -m 700 "$W/run"
 cd "$W" || exit 1
 "$KDEBUG" rootfs --format dir -o rootnfs >/dev/null 2>&1 || { echo "kdebug rootfs -f dir failed" >&2; exit 1; }
 "$KDEBUG" rootfs --format dir -o root9p >/dev/null 2>&1 || exit 1
@@ -111,8 +107,7 @@ one_boot() {	# NAME HOSTDIR GUESTDIR OPTIONS
 	KPID=
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ms() { awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 / 1000 }' "$1"; }	# µs list -> ms list
+us_to_ms() { awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 / 1000 }' "$1"; }	# µs list -> ms list
 
 for v in "${VARIANTS[@]}"; do IFS='|' read -r name _ <<<"$v"; : >"$name.new"; : >"$name.edit"; : >"$name.cal"; done
 for b in $(seq "$B"); do	# interleaved boots
@@ -138,8 +133,8 @@ echo "   figures near the poll period are at the benchmark's floor, not the file
 echo "each round, ms:"
 for v in "${VARIANTS[@]}"; do
 	IFS='|' read -r name _ <<<"$v"
-	printf '  %-9s new:  %s\n' "$name" "$(ms "$name.new")"
-	printf '  %-9s edit: %s\n' "$name" "$(ms "$name.edit")"
+	printf '  %-9s new:  %s\n' "$name" "$(us_to_ms "$name.new")"
+	printf '  %-9s edit: %s\n' "$name" "$(us_to_ms "$name.edit")"
 done
 echo "guest mounts (/proc/mounts):"
 for v in "${VARIANTS[@]}"; do
