@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "elfsym.h"
 
@@ -377,4 +379,166 @@ int gdb_check_breaks_modules(const struct strvec *breaks, const char *vmlinux,
 	}
 	elf_symtab_free(&t);
 	return r;
+}
+
+/* ---- the scripted gdb of `kdebug run --break` ---- */
+
+/*
+ * Report lines go out as SAY_OUT.  On a terminal they share stdout with the
+ * guest's console; QEMU's raw mode keeps output processing (OPOST), so
+ * "\n" is right.
+ */
+static void driver_line(void *arg, char *line)
+{
+	struct gdb_driver *g = arg;
+	unsigned long idx = 0, count = 0;
+	const char *rest = "";
+
+	if (g->log.len < GDB_LOG_MAX)
+		sbuf_addf(&g->log, "%s\n", line);
+	switch (gdb_parse_line(line, &idx, &count, &rest)) {
+	case GDB_HIT: {
+		/* rest: "FUNC FILE:LINE" */
+		const char *sp = strchr(rest, ' ');
+		int flen = sp ? (int)(sp - rest) : (int)strlen(rest);
+		const char *where = sp ? sp + 1 : "?";
+		if (idx >= 1 && idx <= g->breaks->n) {
+			g->hits[idx - 1]++;
+			say(g->say, SAY_OUT, "hit %s at %s (%lu)", g->breaks->v[idx - 1], where, g->hits[idx - 1]);
+		} else {
+			say(g->say, SAY_OUT, "stopped in %.*s at %s", flen, rest, where);
+		}
+		g->in_bt = true;
+		break;
+	}
+	case GDB_BT_END:
+		g->in_bt = false;
+		break;
+	case GDB_COUNT:
+		if (idx >= 1 && idx <= g->breaks->n)
+			g->hits[idx - 1] = count;
+		break;
+	case GDB_DONE:
+		g->done = true;
+		break;
+	case GDB_ARMED:
+		g->armed = true;
+		g->events |= GDB_EV_ARMED;
+		break;
+	case GDB_MODULE: {
+		/* rest: "NAME KO" */
+		const char *sp = strchr(rest, ' ');
+		say(g->say, SAY_OUT, "module %.*s: symbols from %s", sp ? (int)(sp - rest) : (int)strlen(rest),
+		    rest, sp ? sp + 1 : "?");
+		break;
+	}
+	case GDB_OTHER:
+		if (g->in_bt)
+			say(g->say, SAY_OUT, "  %s", line);
+		else
+			say(g->say, SAY_TRACE, "gdb: %s", line);
+		break;
+	}
+}
+
+int gdb_driver_start(struct gdb_driver *g, const struct gdb_opts *go,
+		     const struct gdb_break_opts *bo, const char *dir, const struct say *say,
+		     struct sbuf *why)
+{
+	struct sbuf cmds = SBUF_INIT, py = SBUF_INIT;
+	char *cmdfile = path_join(dir, "gdb.cmd");
+	char *script = path_join(dir, "breaks.py");
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	g->breaks = bo->breaks;
+	g->say = say;
+	g->hits = xcalloc(bo->breaks->n ? bo->breaks->n : 1, sizeof(*g->hits));
+	sbuf_init(&g->partial);
+	sbuf_init(&g->log);
+	proc_init(&g->proc);
+	gdb_write_commands(go, &cmds);
+	gdb_write_break_script(bo, &py);
+	r = write_file_atomic(cmdfile, cmds.buf, cmds.len, 0600);
+	if (!r)
+		r = write_file_atomic(script, py.buf, py.len, 0600);
+	if (r) {
+		sbuf_addf(why, "cannot write the gdb scripts: %s", strerror(-r));
+		goto out;
+	}
+	strvec_pushl(&g->proc.args, "gdb", "-q", "-nx", "-batch", "-x", cmdfile, "-x", script, NULL);
+	g->proc.in = PROC_NULL;
+	g->proc.out = PROC_PIPE;
+	g->proc.err_to_out = true;
+	g->proc.new_pgrp = true;
+	r = proc_start(&g->proc);
+	if (r) {
+		if (r == -ENOENT)
+			sbuf_adds(why, "gdb not found in PATH; install the Debian package gdb");
+		else
+			sbuf_addf(why, "cannot start gdb: %s", strerror(-r));
+		proc_clear(&g->proc);
+		goto out;
+	}
+	g->running = true;
+out:
+	sbuf_release(&cmds);
+	sbuf_release(&py);
+	free(cmdfile);
+	free(script);
+	return r;
+}
+
+int gdb_driver_read(struct gdb_driver *g)
+{
+	char buf[4096];
+	ssize_t n = read(g->proc.out_fd, buf, sizeof(buf));
+
+	g->events = 0;
+	if (n > 0) {
+		sbuf_feed_lines(&g->partial, buf, (size_t)n, driver_line, g);
+		if (g->partial.len > GDB_LOG_MAX)
+			sbuf_reset(&g->partial);	/* a line without end is dropped */
+		return 1;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	close(g->proc.out_fd);
+	g->proc.out_fd = -1;
+	return 0;
+}
+
+void gdb_driver_finish(struct gdb_driver *g, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	if (!g->running)
+		return;
+	while (g->proc.out_fd >= 0 && now_ms() < deadline && !proc_interrupted()) {
+		struct pollfd pfd = { .fd = g->proc.out_fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		if (poll(&pfd, 1, left > 0 ? (int)left : 0) > 0 && !gdb_driver_read(g))
+			break;
+	}
+	proc_terminate(&g->proc, 2000);
+	if (g->partial.len) {
+		char *l = sbuf_detach(&g->partial);
+		driver_line(g, l);
+		free(l);
+	}
+	proc_clear(&g->proc);
+	g->running = false;
+}
+
+void gdb_driver_clear(struct gdb_driver *g)
+{
+	if (g->running) {
+		proc_terminate(&g->proc, 0);
+		proc_clear(&g->proc);
+		g->running = false;
+	}
+	free(g->hits);
+	g->hits = NULL;
+	sbuf_release(&g->partial);
+	sbuf_release(&g->log);
 }

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "proc.h"
+#include "say.h"
 #include "util.h"
 
 /* x86 has four debug registers: that many hbreaks work under KVM. */
@@ -77,5 +79,33 @@ int gdb_check_breaks(const struct strvec *breaks, const char *vmlinux, struct sb
 /* Same, where a symbol may also come from a .ko in one of module_dirs. */
 int gdb_check_breaks_modules(const struct strvec *breaks, const char *vmlinux,
 			     const struct strvec *module_dirs, struct sbuf *why);
+
+/*
+ * The scripted gdb of `kdebug run --break`: started with the command file
+ * and the break script written into dir, its output read as it comes
+ * (gdb_driver_read() when out_fd is readable) and turned into report lines
+ * (SAY_OUT: "hit SYM at FILE:LINE (N)", the backtrace, module loads).
+ */
+#define GDB_LOG_MAX (1 << 20)	/* gdb's output kept for error messages */
+enum { GDB_EV_ARMED = 1 };
+struct gdb_driver {
+	struct proc proc;
+	bool running;
+	const struct strvec *breaks;
+	const struct say *say;
+	unsigned long *hits;	/* per breakpoint, as counted by the script */
+	bool in_bt, done, armed;
+	unsigned events;	/* GDB_EV_* of the last read */
+	struct sbuf partial;
+	struct sbuf log;	/* what gdb said (up to GDB_LOG_MAX), for errors */
+};
+int gdb_driver_start(struct gdb_driver *g, const struct gdb_opts *go,
+		     const struct gdb_break_opts *bo, const char *dir, const struct say *say,
+		     struct sbuf *why);
+/* Read what gdb has to say: 1, or 0 at end of file. */
+int gdb_driver_read(struct gdb_driver *g);
+/* After the VM is gone: let gdb finish its report (it sees the connection close). */
+void gdb_driver_finish(struct gdb_driver *g, int timeout_ms);
+void gdb_driver_clear(struct gdb_driver *g);
 
 #endif

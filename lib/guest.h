@@ -16,7 +16,10 @@
 #ifndef KDEBUG_GUEST_H
 #define KDEBUG_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "say.h"
 
 extern const char guest_inittab[];	/* /etc/inittab */
 extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
@@ -63,5 +66,43 @@ enum guest_event {
 };
 enum guest_event guest_scan_line(const char *line, const char *nonce, int *status,
 				 size_t *pre_len);
+
+/*
+ * The serial console as `kdebug run` reads it: lines fed in chunks, the
+ * exec protocol's markers, panics, DHCP leases the guest reports, and the
+ * last lines kept for error messages.  The command's output (between START
+ * and EXIT) goes out as SAY_OUT, every line as SAY_TRACE.
+ */
+#define GUEST_TAIL_LINES 25
+#define GUEST_LINE_MAX 65536	/* a longer line without newline is cut */
+enum {
+	GUEST_EV_READY = 1,	/* the agent waits for the command */
+	GUEST_EV_DONE = 2,	/* the command's status came */
+	GUEST_EV_PANIC = 4,
+	GUEST_EV_LEASE = 8,	/* lease/lease_from changed */
+};
+struct guest_console {
+	const char *nonce;	/* NULL unless --exec */
+	const struct say *say;
+	bool ready, started, done, panic;
+	int status;
+	size_t nlines;
+	unsigned events;	/* GUEST_EV_* of the last feed */
+	struct sbuf partial;
+	char *tail[GUEST_TAIL_LINES];
+	size_t tail_next;
+	char *lease;		/* ADDR/PREFIX the guest's udhcpc last reported */
+	char *lease_from;	/* its DHCP server */
+};
+void guest_console_init(struct guest_console *c, const char *nonce, const struct say *say);
+void guest_console_clear(struct guest_console *c);
+/* Feed console output; returns the GUEST_EV_* seen in it. */
+unsigned guest_console_feed(struct guest_console *c, const char *buf, size_t n);
+/* The last, unterminated line as a line (at the end). */
+unsigned guest_console_flush(struct guest_console *c);
+/* The kept lines, oldest first. */
+void guest_console_tail(const struct guest_console *c, void (*fn)(void *arg, const char *line), void *arg);
+/* Does a console log show a kernel panic? */
+bool guest_log_has_panic(const char *log);
 
 #endif

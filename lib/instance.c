@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include "dhcp.h"
 #include "proc.h"
 #include "util.h"
 
@@ -942,5 +945,89 @@ int instance_wait_gone(const char *name, int timeout_ms)
 	free(lock);
 	free(dir);
 	free(reg);
+	return r;
+}
+
+/* ---- addresses on a bridge shared by kdebug VMs ---- */
+
+/* The addresses taken on nst's bridge: the host's there, and the other kdebug VMs'. */
+static struct in_addr *bridge_taken(const struct instance *in, const struct net_bridge_state *nst,
+				    struct in_addr want, bool pick, size_t *nt, struct sbuf *warn)
+{
+	char *prefix = xasprintf("bridge:%s,", nst->bridge);
+	struct instance *list = NULL;
+	struct net_addr *addrs = NULL;
+	struct net_link br;
+	size_t n = 0, na = 0;
+	struct in_addr *taken;
+
+	if (instance_list(&list, &n))
+		n = 0;
+	if (net_link_get(nst->bridge, &br, NULL) || net_addr_list(&addrs, &na, NULL))
+		na = 0;
+	taken = xcalloc(n + na + 1, sizeof(*taken));
+	*nt = 0;
+	for (size_t i = 0; i < na; i++)
+		if (addrs[i].index == br.index)
+			taken[(*nt)++] = addrs[i].addr;
+	for (size_t i = 0; i < n; i++) {
+		struct in_addr a;
+		unsigned p;
+		if (!strcmp(list[i].name, in->name) || !list[i].net || !list[i].guest_ip ||
+		    !str_starts_with(list[i].net, prefix) || net_parse_cidr(list[i].guest_ip, &a, &p))
+			continue;
+		taken[(*nt)++] = a;
+		if (!pick && a.s_addr == want.s_addr && warn)
+			sbuf_addf(warn, "%s%s is also the address of VM %s on %s", warn->len ? "\n" : "",
+				  inet_ntoa(a), list[i].name, nst->bridge);
+	}
+	free(addrs);
+	instance_list_free(list, n);
+	free(prefix);
+	return taken;
+}
+
+int instance_claim_bridge_address(struct instance *in, const struct net_bridge_state *nst,
+				  const char *guest_ip, bool pick, char **cidr, struct sbuf *warn,
+				  struct sbuf *why)
+{
+	int lock = instance_registry_lock();	/* best effort */
+	struct in_addr host, want = { 0 }, *taken;
+	unsigned hp, wp;
+	size_t nt;
+	int r = 0;
+
+	net_parse_cidr(nst->host_cidr, &host, &hp);
+	if (!guest_ip)
+		guest_ip = NET_DEFAULT_GUEST_IP;
+	if (strcmp(guest_ip, "dhcp"))
+		net_parse_cidr(guest_ip, &want, &wp);
+	taken = bridge_taken(in, nst, want, pick, &nt, warn);
+	free(in->guest_ip);
+	in->guest_ip = NULL;
+	if (pick) {
+		struct in_addr a;
+		char s[INET_ADDRSTRLEN];
+		r = dhcp_pick_address(host, hp, taken, nt, &a);
+		if (r) {
+			sbuf_addf(why, "no address left to offer by DHCP in %s's subnet on %s; "
+				  "stop a VM or use a larger --host-ip prefix", nst->host_cidr, nst->bridge);
+			goto out;
+		}
+		inet_ntop(AF_INET, &a, s, sizeof(s));
+		in->guest_ip = xasprintf("%s/%u", s, hp);
+	} else if (strcmp(guest_ip, "dhcp")) {
+		in->guest_ip = xstrdup(guest_ip);
+	}
+	free(in->net);
+	in->net = xasprintf("bridge:%s,%s", nst->bridge, nst->tap);
+	if ((r = instance_save(in)) && warn)
+		sbuf_addf(warn, "%scannot write the instance metadata: %s", warn->len ? "\n" : "", strerror(-r));
+	r = 0;
+	*cidr = in->guest_ip ? xstrdup(in->guest_ip) : NULL;
+out:
+	free(taken);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "net.h"
+
 struct instance {
 	char *name;
 	char *dir;
@@ -102,5 +104,19 @@ int instance_wait_pid(pid_t pid, int timeout_ms);
  * when it is some other process, -ESRCH when it is gone.
  */
 int instance_kill_qemu(const struct instance *in, int sig);
+
+/*
+ * The guest's address on a bridge, recorded in the instance (guest_ip, net)
+ * so that the other kdebug VMs on the same bridge see it.  With pick
+ * (kdebug serves DHCP) it is the lowest address of the host's subnet that
+ * is neither one of the host's on the bridge nor any running kdebug VM's on
+ * this bridge; the registry lock makes VMs started together get different
+ * ones.  Otherwise it is guest_ip (NULL: the default; "dhcp" from the LAN:
+ * not known yet), and another VM on the bridge with the same address is
+ * said in warn.  *cidr (malloc'd, NULL when unknown) is set on success.
+ */
+int instance_claim_bridge_address(struct instance *in, const struct net_bridge_state *nst,
+				  const char *guest_ip, bool pick, char **cidr, struct sbuf *warn,
+				  struct sbuf *why);
 
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "qemu.h"
 #include "tarball.h"
 
 /* ---- sources ---- */
@@ -944,5 +945,68 @@ int kbuild_resolve(const char *path, struct kbuild_artifacts *out, struct sbuf *
 	}
 	strvec_clear(&kv);
 	*out = a;
+	return 0;
+}
+
+int kbuild_resolve_kernel(const char *kernel, const char *vmlinux, struct kbuild_artifacts *art,
+			  struct sbuf *why)
+{
+	int r;
+
+	if (!kernel || is_dir(kernel)) {
+		struct sbuf kwhy = SBUF_INIT;
+		r = kbuild_resolve(kernel, art, &kwhy);
+		if (r) {
+			if (kernel)
+				sbuf_addf(why, "%s", kwhy.len ? kwhy.buf : strerror(-r));
+			else
+				sbuf_addf(why, "no kernel given and no kdebug build found (%s); pass --kernel BZIMAGE|BUILD_DIR or run 'kdebug config && kdebug build'",
+					  kwhy.len ? kwhy.buf : strerror(-r));
+			sbuf_release(&kwhy);
+			return -EINVAL;
+		}
+		sbuf_release(&kwhy);
+	} else {
+		r = bzimage_check(kernel);
+		if (r == -ENOEXEC) {
+			sbuf_addf(why, "'%s' is not a bzImage (no x86 boot header); pass arch/x86/boot/bzImage or the build directory, not vmlinux", kernel);
+			return -EINVAL;
+		} else if (r) {
+			sbuf_addf(why, "cannot open kernel '%s': %s", kernel, strerror(-r));
+			return -EINVAL;
+		}
+		art->bzimage = abspath(kernel);
+		/* BUILD/arch/x86/boot/bzImage: pick up the rest of that build. */
+		if (str_ends_with(art->bzimage, "/arch/x86/boot/bzImage")) {
+			char *dir = xstrndup(art->bzimage, strlen(art->bzimage) - strlen("/arch/x86/boot/bzImage"));
+			struct kbuild_artifacts b = { 0 };
+			if (kbuild_resolve(dir, &b, NULL) == 0 && !strcmp(b.bzimage, art->bzimage)) {
+				kbuild_artifacts_clear(art);
+				*art = b;
+			} else {
+				kbuild_artifacts_clear(&b);
+			}
+			free(dir);
+		}
+	}
+	if (vmlinux) {
+		if (!is_regular(vmlinux)) {
+			sbuf_addf(why, "cannot open vmlinux '%s': %s", vmlinux, strerror(ENOENT));
+			return -EINVAL;
+		}
+		free(art->vmlinux);
+		art->vmlinux = abspath(vmlinux);
+	}
+	if (art->vmlinux) {
+		struct sbuf mwhy = SBUF_INIT;
+		r = kbuild_check_match(art->bzimage, art->vmlinux, &mwhy);
+		if (r) {
+			sbuf_addf(why, "'%s' does not belong to '%s'%s%s; rebuild with 'kdebug build' or pass the matching --vmlinux",
+				  art->vmlinux, art->bzimage, mwhy.len ? ": " : "", sbuf_str(&mwhy));
+			sbuf_release(&mwhy);
+			return -EINVAL;
+		}
+		sbuf_release(&mwhy);
+	}
 	return 0;
 }

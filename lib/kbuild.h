@@ -148,4 +148,14 @@ int kbuild_resolve(const char *path_or_null, struct kbuild_artifacts *a, struct 
  */
 char *kbuild_find_dir(const char *path_or_null, struct sbuf *why);
 
+/*
+ * The kernel `kdebug run` boots: KERNEL a bzImage (its build directory's
+ * vmlinux when it sits in one and matches), a build directory or kernel
+ * tree, or NULL (the last kdebug build); VMLINUX overrides the symbols.
+ * Fills art (bzimage always; vmlinux, build_dir, src_dir, gdb_scripts when
+ * known).  -EINVAL for bad input (why says what to do).
+ */
+int kbuild_resolve_kernel(const char *kernel, const char *vmlinux, struct kbuild_artifacts *art,
+			  struct sbuf *why);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "module.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -169,4 +170,34 @@ out:
 	sbuf_release(&rel);
 	sbuf_release(&cfg);
 	return ret;
+}
+
+int module_check_dir(const char *dir, const char *build_dir, struct sbuf *why)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+	int r = 0;
+
+	if (!d) {
+		sbuf_addf(why, "cannot open module directory '%s': %s", dir, strerror(errno));
+		return -EINVAL;
+	}
+	while (!r && (de = readdir(d))) {
+		if (!str_ends_with(de->d_name, ".ko"))
+			continue;
+		n++;
+		char *ko = path_join(dir, de->d_name);
+		if (build_dir)
+			r = module_check(ko, build_dir, why);
+		free(ko);
+	}
+	closedir(d);
+	if (r)
+		return -EINVAL;
+	if (!n) {
+		sbuf_addf(why, "no .ko in '%s'; build it with 'kdebug module build %s'", dir, dir);
+		return -EINVAL;
+	}
+	return 0;
 }

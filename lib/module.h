@@ -37,4 +37,11 @@ char *module_expected_vermagic(const char *release, const char *config);
  */
 int module_check(const char *ko, const char *build_dir, struct sbuf *why);
 
+/*
+ * `kdebug run --module DIR`: DIR has at least one .ko, and each matches the
+ * kernel of build_dir (vermagic; not checked when build_dir is NULL).
+ * -EINVAL with why.
+ */
+int module_check_dir(const char *dir, const char *build_dir, struct sbuf *why);
+
 #endif

@@ -14,6 +14,7 @@
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1122,4 +1123,51 @@ void net_bridge_teardown(struct net_bridge_state *st)
 	undo(st, &nl, true);
 	net_unlock(lock);
 	nl_close(&nl);
+}
+
+/* ---- the bridge session's reaper (kdebug __net-reaper) ---- */
+
+void net_bridge_reaper_args(const struct net_bridge_state *st, struct strvec *args)
+{
+	char flags[4] = { 0 };
+	size_t k = 0;
+
+	if (st->created_bridge)
+		flags[k++] = 'b';
+	if (st->added_addr)
+		flags[k++] = 'a';
+	if (st->enslaved_uplink)
+		flags[k++] = 'u';
+	if (!k)
+		flags[k++] = '-';
+	strvec_pushl(args, "/proc/self/exe", "__net-reaper", st->bridge, st->host_cidr, st->tap, flags, NULL);
+	if (st->enslaved_uplink)
+		strvec_push(args, st->uplink);
+}
+
+int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *st)
+{
+	if (argc < 4)
+		return -EINVAL;
+	net_bridge_state_init(st);
+	snprintf(st->bridge, sizeof(st->bridge), "%s", argv[0]);
+	snprintf(st->host_cidr, sizeof(st->host_cidr), "%s", argv[1]);
+	snprintf(st->tap, sizeof(st->tap), "%s", argv[2]);
+	st->created_bridge = strchr(argv[3], 'b') != NULL;
+	st->added_addr = strchr(argv[3], 'a') != NULL;
+	st->enslaved_uplink = strchr(argv[3], 'u') != NULL;
+	if (argc > 4)
+		snprintf(st->uplink, sizeof(st->uplink), "%s", argv[4]);
+	st->active = true;
+	return 0;
+}
+
+void net_bridge_reap(struct net_bridge_state *st)
+{
+	long long deadline = now_ms() + 5000;
+
+	/* The tap goes away with QEMU's descriptor; then the bridge may have no port left. */
+	while (net_link_exists(st->tap) && now_ms() < deadline)
+		poll(NULL, 0, 50);
+	net_bridge_teardown(st);
 }

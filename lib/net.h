@@ -154,4 +154,15 @@ int net_bridge_setup(const struct net_bridge_opts *o, struct net_bridge_state *s
 void net_bridge_teardown(struct net_bridge_state *st);
 void net_bridge_state_init(struct net_bridge_state *st);
 
+/*
+ * The reaper of a bridge session (kdebug __net-reaper BRIDGE HOST_CIDR TAP
+ * FLAGS [UPLINK]; FLAGS: b bridge created, a address added, u uplink
+ * enslaved, - none): its argv, the state parsed back from its arguments
+ * (after the command name), and its work: wait for the tap to vanish with
+ * QEMU (at most 5 s), then net_bridge_teardown().
+ */
+void net_bridge_reaper_args(const struct net_bridge_state *st, struct strvec *args);
+int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *st);
+void net_bridge_reap(struct net_bridge_state *st);
+
 #endif

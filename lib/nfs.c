@@ -537,3 +537,17 @@ out:
 	free(prog);
 	return ret;
 }
+
+int nfs_kernel_export_start(struct proc *rp, const char *client, const char *dir, struct sbuf *why)
+{
+	int r = nfs_kernel_export(true, client, dir, why);
+
+	if (r)
+		return r;
+	proc_init(rp);
+	strvec_pushl(&rp->args, "/proc/self/exe", "__nfs-reaper", client, dir, NULL);
+	r = proc_reaper_start(rp, "NFS export", why);
+	if (r)
+		nfs_kernel_export(false, client, dir, NULL);
+	return r;
+}

@@ -104,4 +104,11 @@ const char *nfs_fsal_vfs_path(void);
 /* Run exportfs to add/remove the export; 0 or -errno (why has exportfs's output). */
 int nfs_kernel_export(bool add, const char *client, const char *dir, struct sbuf *why);
 
+/*
+ * --nfs-server kernel: export DIR to CLIENT only, with a reaper (kdebug
+ * __nfs-reaper CLIENT DIR, see proc_reaper_start()) that removes the
+ * export when told to or when kdebug dies.
+ */
+int nfs_kernel_export_start(struct proc *rp, const char *client, const char *dir, struct sbuf *why);
+
 #endif

@@ -520,3 +520,49 @@ int proc_exec(const char *const *argv)
 	free(path);
 	return e;
 }
+
+/* ---- reapers ---- */
+
+int proc_reaper_start(struct proc *rp, const char *what, struct sbuf *why)
+{
+	char buf[16];
+	int r;
+
+	rp->in = PROC_NULL;
+	rp->out = PROC_PIPE;
+	rp->new_pgrp = true;		/* the terminal's ^C is for kdebug */
+	rp->death_signal = SIGTERM;	/* kill -9 of kdebug: the reaper still cleans up */
+	r = proc_start(rp);
+	if (r) {
+		sbuf_addf(why, "cannot start the %s reaper: %s", what, strerror(-r));
+		proc_clear(rp);
+		return r;
+	}
+	struct pollfd pfd = { .fd = rp->out_fd, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) <= 0 || read(rp->out_fd, buf, sizeof(buf)) <= 0) {
+		sbuf_addf(why, "the %s reaper did not start", what);
+		proc_terminate(rp, 1000);
+		proc_clear(rp);
+		return -EIO;
+	}
+	return 0;
+}
+
+void proc_reaper_stop(struct proc *rp, int grace_ms)
+{
+	if (rp->pid <= 0)
+		return;
+	proc_terminate(rp, grace_ms);
+	proc_clear(rp);
+	rp->pid = -1;
+}
+
+void proc_reaper_wait(void)
+{
+	(void)!write(STDOUT_FILENO, "ready\n", 6);
+	while (!proc_interrupted()) {
+		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
+		poll(&pfd, 1, -1);
+	}
+	proc_clear_interrupt();
+}

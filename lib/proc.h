@@ -107,4 +107,17 @@ void cleanup_pop(cleanup_fn fn, void *arg);
 /* Run and drop all cleanups now (idempotent). */
 void cleanup_run_all(void);
 
+/*
+ * Reapers: children of kdebug (rp->args: /proc/self/exe __X-reaper ...) that
+ * undo what kdebug set up when told to (SIGTERM) or when kdebug dies, even
+ * by kill -9 (their PR_SET_PDEATHSIG is SIGTERM).
+ * proc_reaper_start() starts one and waits for its "ready" (what names it in
+ * messages); from then on the undo is guaranteed.  proc_reaper_stop() tells
+ * it to clean up and waits up to grace_ms.  In the reaper,
+ * proc_reaper_wait() says "ready" and returns when it is time to undo.
+ */
+int proc_reaper_start(struct proc *rp, const char *what, struct sbuf *why);
+void proc_reaper_stop(struct proc *rp, int grace_ms);
+void proc_reaper_wait(void);
+
 #endif

@@ -1480,3 +1480,66 @@ int rootfs_default_initramfs(char **path, struct sbuf *why)
 	*path = out;
 	return 0;
 }
+
+/* ---- root file systems kdebug run is given ---- */
+
+int rootfs_classify(const char *path, enum rootfs_kind *kind)
+{
+	unsigned char b[1082];
+	ssize_t n = read_file_at(path, b, sizeof(b), 0);
+
+	if (n < 0)
+		return (int)n;
+	if (n >= 6 && (!memcmp(b, "070701", 6) || !memcmp(b, "070702", 6) ||
+		       (b[0] == 0x1f && b[1] == 0x8b) ||			/* gzip */
+		       !memcmp(b, "\x28\xb5\x2f\xfd", 4) ||		/* zstd */
+		       !memcmp(b, "\xfd" "7zXZ", 5) ||			/* xz */
+		       !memcmp(b, "\x02\x21\x4c\x18", 4) ||		/* lz4 */
+		       !memcmp(b, "BZh", 3) || (b[0] == 0x5d && b[1] == 0))) {	/* bzip2, lzma */
+		*kind = RK_INITRAMFS;
+		return 0;
+	}
+	if (n == (ssize_t)sizeof(b) && b[1080] == 0x53 && b[1081] == 0xef) {	/* ext magic */
+		*kind = RK_DISK;
+		return 0;
+	}
+	return -EMEDIUMTYPE;
+}
+
+int rootfs_concat_initramfs(const char *a, const char *b, const char *out)
+{
+	struct sbuf sa = SBUF_INIT, sb = SBUF_INIT;
+	int r = read_file(a, &sa);
+
+	if (!r)
+		r = read_file(b, &sb);
+	if (!r) {
+		/* Each archive starts 4-byte aligned for the kernel's unpacker. */
+		while (sa.len % 4)
+			sbuf_addch(&sa, '\0');
+		sbuf_add(&sa, sb.buf, sb.len);
+		r = write_file(out, sa.buf, sa.len, 0600);
+	}
+	sbuf_release(&sa);
+	sbuf_release(&sb);
+	return r;
+}
+
+int rootfs_check_root_dir(const char *dir, struct sbuf *why)
+{
+	if (!is_dir(dir)) {
+		sbuf_addf(why, "cannot use '%s' as a root file system: %s", dir,
+			  path_exists(dir) ? "not a directory" : "No such file or directory");
+		return -EINVAL;
+	}
+	char *a = path_join(dir, "sbin/init"), *b = path_join(dir, "init");
+	bool ok = path_exists(a) || path_exists(b);
+	free(a);
+	free(b);
+	if (!ok) {
+		sbuf_addf(why, "'%s' is not a root file system (no /sbin/init or /init); make one with 'kdebug rootfs --format dir -o %s'",
+			  dir, dir);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -153,4 +153,14 @@ int rootfs_write_cpio(const struct rootfs_plan *plan, const char *path,
 /* $SOURCE_DATE_EPOCH, or 0 when unset; -EINVAL when it is not a number. */
 int rootfs_epoch(long long *out, struct sbuf *why);
 
+/* ---- root file systems `kdebug run` is given ---- */
+
+enum rootfs_kind { RK_NONE, RK_INITRAMFS, RK_DISK };
+/* An initramfs (cpio, any compression) or an ext2/3/4 image?  -EMEDIUMTYPE: neither. */
+int rootfs_classify(const char *path, enum rootfs_kind *kind);
+/* OUT = initramfs A then initramfs B (4-byte aligned), mode 0600. */
+int rootfs_concat_initramfs(const char *a, const char *b, const char *out);
+/* A directory the kernel can boot from (/sbin/init or /init)?  -EINVAL with why. */
+int rootfs_check_root_dir(const char *dir, struct sbuf *why);
+
 #endif

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage "nfs": --root nfs[:DIR].  A private nfs-ganesha for this VM (its
+ * address the only client), or with --nfs-server kernel an exportfs export
+ * to the guest only, removed by a reaper even after kill -9.  The kernel
+ * mounts the root itself (nfsroot=, ip=), so the guest's rcS leaves eth0
+ * alone.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_nfs(const struct run_config *c)
+{
+	return c->root && str_starts_with(c->root, "nfs");
+}
+
+static int nfs_check(struct run_session *s, struct sbuf *why)
+{
+	const struct run_config *c = s->cfg;
+
+	if (!c->root)
+		return 0;
+	if (c->kernel_nfs && nfs_kernel_server_check(getenv("KDEBUG_PROC_NFSD"), why))
+		return EXIT_USAGE;
+	if (c->kernel_nfs && !in_path("exportfs")) {
+		sbuf_adds(why, "--nfs-server kernel needs exportfs; install the Debian package nfs-kernel-server");
+		return EXIT_USAGE;
+	}
+	if (is_nfs(c) && !c->kernel_nfs && !in_path("ganesha.nfsd")) {
+		sbuf_adds(why, "--root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha and nfs-ganesha-vfs");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void cleanup_nfs(void *arg)
+{
+	nfs_server_stop(arg);
+}
+
+/* Serve root_dir to the guest only. */
+static int nfs_serve(struct run_session *s, bool bridge, struct sbuf *why)
+{
+	const struct run_config *c = s->cfg;
+	char *client = bridge ? xstrndup(s->guest_cidr, strcspn(s->guest_cidr, "/")) : NULL;
+	int r;
+
+	if (c->kernel_nfs) {
+		/* Under user-mode networking the guest's NFS traffic comes from 127.0.0.1. */
+		r = nfs_kernel_export_start(&s->nfs_reaper, client ? client : "127.0.0.1", s->root_dir, why);
+	} else {
+		char *state = instance_path(&s->in, "nfs");
+		struct nfs_server_opts no = { .dir = s->root_dir, .state_dir = state, .client = client,
+					      .nfs_port = c->nfs_port, .mount_port = c->mount_port };
+		r = nfs_server_start(&no, &s->nfs, why);
+		free(state);
+		if (!r && cleanup_push(cleanup_nfs, &s->nfs)) {
+			sbuf_adds(why, "cannot register the NFS server for stopping");
+			r = -ENOMEM;
+		}
+	}
+	free(client);
+	if (r && !why->len)
+		sbuf_adds(why, strerror(-r));
+	return !r ? 0 : r == -EADDRINUSE || r == -ENOENT ? EXIT_USAGE : EXIT_FAIL;
+}
+
+static int nfs_setup(struct run_session *s, struct sbuf *why)
+{
+	const struct run_config *c = s->cfg;
+	bool bridge = str_starts_with(c->net, "bridge");
+	char *server, *nfsroot, *ip = NULL;
+	int r;
+
+	if (!is_nfs(c))
+		return 0;
+	r = nfs_serve(s, bridge, why);
+	if (r)
+		return r;
+	server = bridge ? xstrndup(s->nst.host_cidr, strcspn(s->nst.host_cidr, "/")) : xstrdup(NFS_SLIRP_SERVER);
+	nfsroot = nfs_kernel_cmdline(server, s->root_dir, s->nfs.nfs_port, s->nfs.mount_port);
+	if (bridge)
+		net_guest_ip_param(c->guest_ip ? c->guest_ip : NET_DEFAULT_GUEST_IP, s->nst.host_cidr, NULL, &ip, NULL);
+	else if (c->guest_ip)
+		net_guest_ip_param(c->guest_ip, "10.0.2.2/24", NULL, &ip, NULL);
+	else
+		ip = xstrdup("ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off");
+	sbuf_addf(&s->cmdline, "%s%s %s", s->cmdline.len ? " " : "", nfsroot, ip ? ip : "");
+	free(server);
+	free(nfsroot);
+	free(ip);
+	/* The kernel configures eth0 itself (ip=) before mounting the root. */
+	free(s->guest_net);
+	s->guest_net = NULL;
+	return 0;
+}
+
+static void nfs_teardown(struct run_session *s)
+{
+	proc_reaper_stop(&s->nfs_reaper, 10000);	/* it removes the export */
+	if (s->nfs.started) {
+		cleanup_pop(cleanup_nfs, &s->nfs);
+		nfs_server_stop(&s->nfs);
+	}
+}
+
+const struct run_stage run_stage_nfs = {
+	.name = "nfs",
+	.check = nfs_check,
+	.setup = nfs_setup,
+	.teardown = nfs_teardown,
+};
