@@ -36,6 +36,12 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out)
 	 * architecture keeps "Remote 'g' packet reply is too long" away.
 	 */
 	sbuf_adds(out, "set architecture i386:x86-64\n");
+	/*
+	 * kdebug listens on the stub's socket before QEMU runs (QEMU inherits
+	 * it): a gdb that connects while QEMU is still starting gets its
+	 * answer a moment later, so give it more than the default 2 s.
+	 */
+	sbuf_adds(out, "set remotetimeout 10\n");
 	sbuf_addf(out, "target remote 127.0.0.1:%d\n", o->port);
 	if (o->module_dirs && o->module_dirs->n) {
 		/*

@@ -37,6 +37,7 @@
 #include <arpa/inet.h>
 
 #include "dhcp.h"
+#include "qmp.h"
 #include "proc.h"
 #include "util.h"
 
@@ -881,13 +882,13 @@ int instance_kill_qemu(const struct instance *in, int sig)
 		close(fd);
 		return r == -ENOENT ? -ESRCH : r;
 	}
+	/* QEMU of this VM: argv[0] is qemu-system-*, and its arguments name the instance directory. */
+	ours = cmdline.len && str_starts_with(path_basename(cmdline.buf), "qemu-system-");
 	for (size_t i = 0; i < cmdline.len; i++)
 		if (!cmdline.buf[i])
 			cmdline.buf[i] = ' ';
-	/* QEMU of this VM: its command line names the instance directory. */
 	char *needle = xasprintf("%s/", in->dir);
-	ours = strstr(cmdline.buf, needle) != NULL ||
-	       str_starts_with(path_basename(cmdline.buf), "qemu-system-");
+	ours = ours && strstr(cmdline.buf, needle) != NULL;
 	free(needle);
 	sbuf_release(&cmdline);
 	if (!ours) {
@@ -1029,5 +1030,161 @@ out:
 	free(taken);
 	if (lock >= 0)
 		close(lock);
+	return r;
+}
+
+/* ---- stopping a VM ---- */
+
+#define STOP_CONNECT_MS 3000
+#define STOP_ACPI_MS 2000	/* power button, then Ctrl-Alt-Del */
+#define STOP_TERM_MS 2000
+#define STOP_QUIT_MS 5000
+#define STOP_KILL_MS 5000
+#define STOP_OWNER_MS 5000
+
+/*
+ * Wait for QEMU to exit: its monitor connection closes (and its pid goes)
+ * -- or the guest powered off (SHUTDOWN event) but QEMU stays (-no-shutdown):
+ * then -ETIMEDOUT after a moment, so that the caller quits it.
+ */
+static int wait_qemu_exit(const struct instance *in, struct qmp *q, int timeout_ms)
+{
+	int r;
+
+	if (!q || q->fd < 0)
+		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, timeout_ms) : -ETIMEDOUT;
+	long long deadline = now_ms() + timeout_ms;
+	r = qmp_wait_event(q, "SHUTDOWN", timeout_ms, NULL);
+	if (r == 0) {
+		long long left = deadline - now_ms();
+		int grace = left < 3000 ? (int)(left > 0 ? left : 0) : 3000;
+		r = qmp_wait_event(q, "__never__", grace, NULL);
+	}
+	if (r == -ECONNRESET) {
+		qmp_close(q);
+		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, STOP_QUIT_MS) : 0;
+	}
+	return r;
+}
+
+static int send_ctrl_alt_del(struct qmp *q)
+{
+	json_t *args = json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "keys",
+				 "type", "qcode", "data", "ctrl",
+				 "type", "qcode", "data", "alt",
+				 "type", "qcode", "data", "delete");
+	int r = qmp_command(q, "send-key", args, NULL);
+
+	json_decref(args);
+	return r;
+}
+
+/*
+ * The power button (kdebug's guests power off cleanly on it at any time),
+ * then Ctrl-Alt-Del a moment later for guests that do not listen to it.
+ */
+static int stop_clean(const struct instance *in, struct qmp *q, int total_ms, const char **how)
+{
+	int acpi = total_ms / 3 < STOP_ACPI_MS ? total_ms / 3 : STOP_ACPI_MS;
+	int r = qmp_command(q, "system_powerdown", NULL, NULL);
+
+	if (r == 0 || r == -ECONNRESET)
+		r = wait_qemu_exit(in, q, acpi);
+	if (r == 0)
+		*how = "powered off";
+	if (r != -ETIMEDOUT)
+		return r;
+	r = send_ctrl_alt_del(q);
+	if (r == 0 || r == -ECONNRESET)
+		r = wait_qemu_exit(in, q, total_ms - acpi);
+	if (r == 0)
+		*how = "shut down on Ctrl-Alt-Del";
+	return r;
+}
+
+/* Signals to QEMU itself: SIGTERM first without a monitor (QEMU exits cleanly on it), then SIGKILL. */
+static int stop_signal(const struct instance *in, bool have_qmp, const char **how, struct sbuf *why)
+{
+	int sig = have_qmp ? SIGKILL : SIGTERM;
+	bool sent = false;
+	int r;
+
+	if (in->qemu_pid <= 0) {
+		sbuf_addf(why, "no QEMU pid recorded for '%s' in '%s/info'; cannot stop it", in->name, in->dir);
+		return -ESRCH;
+	}
+	for (;;) {
+		r = instance_kill_qemu(in, sig);
+		if (r == -ESRCH) {
+			r = 0;
+			break;
+		}
+		if (r == -EPERM) {
+			sbuf_addf(why, "process %ld recorded as the QEMU of '%s' is not its QEMU; not killing it",
+				  (long)in->qemu_pid, in->name);
+			return r;
+		}
+		if (r) {
+			sbuf_addf(why, "cannot kill QEMU (pid %ld) of '%s': %s", (long)in->qemu_pid, in->name,
+				  strerror(-r));
+			return r;
+		}
+		sent = true;
+		r = instance_wait_pid(in->qemu_pid, sig == SIGKILL ? STOP_KILL_MS : STOP_TERM_MS);
+		if (r != -ETIMEDOUT || sig == SIGKILL)
+			break;
+		sig = SIGKILL;
+	}
+	if (!r)
+		*how = !sent ? "QEMU exited" : sig == SIGKILL ? "killed QEMU" : "terminated QEMU";
+	else if (r == -ETIMEDOUT)
+		sbuf_addf(why, "QEMU (pid %ld) of '%s' is still running", (long)in->qemu_pid, in->name);
+	return r;
+}
+
+int instance_stop(const struct instance *in, unsigned timeout_s, bool force, const struct say *sy,
+		  const char **how, struct sbuf *why)
+{
+	struct qmp q = { .fd = -1 };
+	char *sock = instance_path(in, "qmp.sock");
+	int r = qmp_connect(&q, sock, STOP_CONNECT_MS);
+
+	*how = NULL;
+	if (r == -EINTR)
+		goto out;
+	if (r)
+		say(sy, SAY_WARN, "cannot use the QEMU monitor of '%s' at '%s': %s; terminating its QEMU process instead",
+		    in->name, sock, r == -ETIMEDOUT ? "no answer (another QMP client connected? QEMU stopped?)" : strerror(-r));
+	bool have_qmp = r == 0;
+	r = -ETIMEDOUT;
+	if (have_qmp && !force && timeout_s > 0) {
+		r = stop_clean(in, &q, (int)timeout_s * 1000, how);
+		if (r == -ETIMEDOUT || r == -EREMOTEIO)
+			say(sy, SAY_NOTE, "'%s' did not shut down within %u s on the power button or Ctrl-Alt-Del; quitting QEMU",
+			    in->name, timeout_s);
+	}
+	if (r && r != -EINTR && q.fd >= 0) {
+		r = qmp_command(&q, "quit", NULL, NULL);
+		if (r == 0 || r == -ECONNRESET)
+			r = wait_qemu_exit(in, &q, STOP_QUIT_MS);
+		if (r == 0)
+			*how = "quit QEMU";
+		else if (r != -EINTR)
+			say(sy, SAY_NOTE, "QEMU of '%s' did not quit; killing it", in->name);
+	}
+	if (r && r != -EINTR)
+		r = stop_signal(in, have_qmp, how, why);
+	if (r)
+		goto out;
+	/* QEMU is gone; its `kdebug run` now removes the directory. */
+	r = instance_wait_gone(in->name, STOP_OWNER_MS);
+	if (r == -ETIMEDOUT) {
+		say(sy, SAY_WARN, "QEMU of '%s' exited but its owner (pid %ld) still holds '%s'", in->name,
+		    (long)in->pid, in->dir);
+		r = 0;
+	}
+out:
+	free(sock);
+	qmp_close(&q);
 	return r;
 }

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "net.h"
+#include "say.h"
 
 struct instance {
 	char *name;
@@ -100,7 +101,7 @@ int instance_wait_pid(pid_t pid, int timeout_ms);
 /*
  * Send sig to in->qemu_pid, after checking (through a pidfd, so the pid
  * cannot be reused meanwhile) that the process is this VM's QEMU: its
- * command line names in->dir, or its argv[0] is qemu-system-*.  -EPERM
+ * argv[0] is qemu-system-* and its arguments name in->dir.  -EPERM
  * when it is some other process, -ESRCH when it is gone.
  */
 int instance_kill_qemu(const struct instance *in, int sig);
@@ -118,5 +119,16 @@ int instance_kill_qemu(const struct instance *in, int sig);
 int instance_claim_bridge_address(struct instance *in, const struct net_bridge_state *nst,
 				  const char *guest_ip, bool pick, char **cidr, struct sbuf *warn,
 				  struct sbuf *why);
+
+/*
+ * Stop a VM: the power button (QMP system_powerdown; kdebug's guests power
+ * off cleanly on it at any time), Ctrl-Alt-Del a moment later, QMP quit
+ * after timeout_s, then SIGKILL of its QEMU (SIGTERM first when there is no
+ * monitor); force skips to quit.  Waits until the owner has removed the
+ * instance.  0 with *how ("powered off", "quit QEMU", ...); -EINTR (a
+ * signal); else -errno with why.  Notes and warnings go through say.
+ */
+int instance_stop(const struct instance *in, unsigned timeout_s, bool force, const struct say *sy,
+		  const char **how, struct sbuf *why);
 
 #endif

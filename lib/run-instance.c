@@ -40,6 +40,31 @@ static int listen_gdb(struct run_session *s, struct sbuf *why)
 	return 0;
 }
 
+/*
+ * What is known before QEMU starts goes into the metadata at once, so that
+ * `kdebug gdb NAME` can attach to the gdbstub socket (QEMU answers once it
+ * runs) with the right symbols; the qemu stage adds QEMU's pid.
+ */
+static void describe(struct run_session *s)
+{
+	const struct run_config *c = s->cfg;
+	struct instance *in = &s->in;
+
+	in->gdb_port = s->gdb_port;
+	in->kernel = xstrdup(s->art.bzimage);
+	if (s->art.vmlinux)
+		in->vmlinux = xstrdup(s->art.vmlinux);
+	if (s->art.build_dir)
+		in->build_dir = xstrdup(s->art.build_dir);
+	in->net = xstrdup(c->net);
+	if (c->modules.n) {
+		struct sbuf m = SBUF_INIT;
+		for (size_t i = 0; i < c->modules.n; i++)
+			sbuf_addf(&m, "%s%s", i ? "\n" : "", c->modules.v[i]);
+		in->modules = sbuf_detach(&m);
+	}
+}
+
 static int instance_setup(struct run_session *s, struct sbuf *why)
 {
 	const char *name = s->cfg->name;
@@ -64,6 +89,9 @@ static int instance_setup(struct run_session *s, struct sbuf *why)
 	r = listen_gdb(s, why);
 	if (r)
 		return r;
+	describe(s);
+	if ((r = instance_save(&s->in)))
+		say(&s->say, SAY_WARN, "cannot write the instance metadata: %s", strerror(-r));
 	r = sock_listen_unix(s->qmp_path, &s->qmp_fd);
 	if (r == -ENAMETOOLONG) {
 		sbuf_addf(why, "instance path '%s' is too long for a unix socket; set XDG_RUNTIME_DIR to a shorter directory",

@@ -4,9 +4,12 @@
  * stages before added, QEMU started with the sockets (and tap) it inherits,
  * the instance's metadata, and how the guest ends: by itself (QEMU's pidfd),
  * at --timeout, a few seconds after the --exec command reported, or on a
- * stop request (SIGTERM, then SIGKILL after a grace period).
+ * stop request: the power button (QMP system_powerdown; kdebug's guests
+ * power off cleanly on it), SIGTERM when the guest has not gone after a
+ * moment, SIGKILL after a grace period (a second ^C: at once).
  */
 #include "run.h"
+#include "qmp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define QEMU_CLEAN_MS 2000		/* the power button, then SIGTERM */
 #define QEMU_STOP_GRACE_MS 3000		/* SIGTERM, then SIGKILL */
 #define QEMU_AFTER_EXEC_MS 5000		/* the guest powers off after --exec; wait that long */
 
@@ -81,33 +85,20 @@ static void drop_fd(int *fd)
 	*fd = -1;
 }
 
+/* QEMU runs: what the stages found, its pid and start time complete the instance's metadata. */
 static void record_instance(struct run_session *s)
 {
 	const struct run_config *c = s->cfg;
 	struct instance *in = &s->in;
 
 	in->qemu_pid = s->qemu.pid;
-	in->gdb_port = s->gdb_port;
 	in->started = (long long)time(NULL);
-	in->kernel = xstrdup(s->art.bzimage);
 	in->rootfs = s->rootfs ? xstrdup(s->rootfs)
 		   : s->root_dir ? xasprintf("%.*s:%s", (int)strcspn(c->root, ":"), c->root, s->root_dir) : NULL;
-	if (s->art.vmlinux)
-		in->vmlinux = xstrdup(s->art.vmlinux);
-	if (s->art.build_dir)
-		in->build_dir = xstrdup(s->art.build_dir);
 	in->accel = xstrdup(accel_name(s->accel));
-	if (!in->net)	/* bridge mode recorded it already */
-		in->net = xstrdup(c->net);
 	if (!in->guest_ip && s->guest_cidr)
 		in->guest_ip = xstrdup(s->guest_cidr);
-	if (c->modules.n) {
-		struct sbuf m = SBUF_INIT;
-		for (size_t i = 0; i < c->modules.n; i++)
-			sbuf_addf(&m, "%s%s", i ? "\n" : "", c->modules.v[i]);
-		in->modules = sbuf_detach(&m);
-	}
-	int r = instance_save(in);
+	int r = instance_save(&s->in);
 	if (r)
 		say(&s->say, SAY_WARN, "cannot write the instance metadata: %s", strerror(-r));
 }
@@ -149,6 +140,24 @@ static void on_grace_over(struct run_session *s, void *arg)
 	proc_kill(&s->qemu, SIGKILL);
 }
 
+static void on_clean_over(struct run_session *s, void *arg)
+{
+	proc_kill(&s->qemu, SIGTERM);
+	run_timer(s, QEMU_STOP_GRACE_MS, on_grace_over, NULL);
+}
+
+/* Press the power button: kdebug's guests power off cleanly on it at any time. */
+static int press_power_button(struct run_session *s)
+{
+	struct qmp q = { .fd = -1 };
+	int r = qmp_connect(&q, s->qmp_path, 1000);
+
+	if (!r)
+		r = qmp_command(&q, "system_powerdown", NULL, NULL);
+	qmp_close(&q);
+	return r;
+}
+
 static void on_exec_linger(struct run_session *s, void *arg)
 {
 	run_stop(s);
@@ -159,8 +168,12 @@ void run_stop(struct run_session *s)
 	if (s->stopping || !s->qemu_started || s->qemu_exited)
 		return;
 	s->stopping = true;
-	proc_kill(&s->qemu, SIGTERM);
-	run_timer(s, QEMU_STOP_GRACE_MS, on_grace_over, NULL);
+	if (press_power_button(s) == 0) {
+		say(&s->say, SAY_TRACE, "VM %s: power button pressed", s->in.name);
+		run_timer(s, QEMU_CLEAN_MS, on_clean_over, NULL);
+	} else {
+		on_clean_over(s, NULL);
+	}
 }
 
 static void announce_vm(struct run_session *s)

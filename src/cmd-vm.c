@@ -250,65 +250,66 @@ int cmd_ps(int argc, char **argv)
 /* ---- stop ---- */
 
 static const char stop_help[] =
-	"usage: kdebug stop [NAME] [--timeout SECS] [--force]\n"
+	"usage: kdebug stop [NAME | --all] [--timeout SECS] [--force]\n"
 	"\n"
-	"Shut a running VM down: an ACPI power-button press (QMP system_powerdown),\n"
-	"Ctrl-Alt-Del two seconds later if the guest has not reacted (kdebug's\n"
-	"guests shut down cleanly on it), then, if QEMU is still there after the\n"
-	"timeout, QMP 'quit', then SIGKILL of its QEMU process.  Waits until the VM\n"
-	"is gone.  NAME may be omitted when exactly one VM runs.\n"
+	"Shut a running VM down: an ACPI power-button press (QMP system_powerdown;\n"
+	"kdebug's guests sync, unmount or remount read-only and power off at once,\n"
+	"also while 'run --exec' runs), Ctrl-Alt-Del two seconds later if the\n"
+	"guest has not reacted, then, if QEMU is still there after the timeout,\n"
+	"QMP 'quit', then SIGKILL of its QEMU process.  Waits until the VM is\n"
+	"gone.  NAME may be omitted when exactly one VM runs.\n"
 	"\n"
+	"  -a, --all       stop every running VM\n"
 	"  --timeout SECS  how long the guest may take to shut down (default 10)\n"
 	"  --force         skip the power-off: quit QEMU at once\n";
 
-#define CONNECT_WAIT_MS 3000
-#define ACPI_WAIT_MS 2000	/* before Ctrl-Alt-Del */
-#define TERM_WAIT_MS 2000
-#define QUIT_WAIT_MS 5000
-#define KILL_WAIT_MS 5000
-#define OWNER_WAIT_MS 5000
-
-/*
- * Wait for QEMU to exit: its monitor connection closes (and its pid goes)
- * -- or the guest powered off (SHUTDOWN event) but QEMU stays (-no-shutdown):
- * then -ETIMEDOUT after a moment, so that the caller quits it.
- */
-static int wait_qemu_exit(const struct instance *in, struct qmp *q, int timeout_ms)
+static void stop_say(void *ctx, enum say_kind kind, const char *text)
 {
-	int r;
+	if (kind == SAY_WARN)
+		warning("%s", text);
+	else if (kind == SAY_NOTE)
+		note("%s", text);
+}
 
-	if (!q || q->fd < 0)
-		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, timeout_ms) : -ETIMEDOUT;
-	long long deadline = now_ms() + timeout_ms;
-	r = qmp_wait_event(q, "SHUTDOWN", timeout_ms, NULL);
-	if (r == 0) {
-		long long left = deadline - now_ms();
-		int grace = left < 3000 ? (int)(left > 0 ? left : 0) : 3000;
-		r = qmp_wait_event(q, "__never__", grace, NULL);
+static int stop_one(const struct instance *in, unsigned timeout, bool force)
+{
+	struct say sy = { .fn = stop_say, .verbose = verbosity };
+	struct sbuf why = SBUF_INIT;
+	const char *how;
+	int r = instance_stop(in, timeout, force, &sy, &how, &why);
+
+	if (r == -EINTR) {
+		sbuf_release(&why);
+		return interrupted();
 	}
-	if (r == -ECONNRESET) {
-		qmp_close(q);
-		return in->qemu_pid > 0 ? instance_wait_pid(in->qemu_pid, QUIT_WAIT_MS) : 0;
+	if (r) {
+		error("%s", why.len ? why.buf : strerror(-r));
+		sbuf_release(&why);
+		return EXIT_FAIL;
 	}
-	return r;
+	printf("stopped %s (%s)\n", in->name, how);
+	fflush(stdout);
+	sbuf_release(&why);
+	return EXIT_OK;
 }
 
 int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct { unsigned long timeout; bool force; } o = { 10, false };
-	struct instance in;
-	struct qmp q = { .fd = -1 };
-	const char *how = NULL;
-	int c, r, ret = EXIT_FAIL;
+	struct { unsigned long timeout; bool force, all; } o = { 10, false, false };
+	struct instance in, *list = NULL;
+	size_t n = 0;
+	int c, r, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "t:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "at:fh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a': o.all = true; break;
 		case 't':
 			if (parse_uint(optarg, 86400, &o.timeout))
 				return usage_error("stop", "invalid --timeout '%s' (seconds, 0-86400)", optarg);
@@ -320,121 +321,27 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage_error("stop", "unexpected argument '%s'", argv[optind + 1]);
-	r = resolve_vm("stop", optind < argc ? argv[optind] : NULL, &in);
+	if (o.all && optind < argc)
+		return usage_error("stop", "--all stops every VM; give no NAME with it");
+	if (!o.all) {
+		r = resolve_vm("stop", optind < argc ? argv[optind] : NULL, &in);
+		if (r)
+			return r;
+		ret = stop_one(&in, (unsigned)o.timeout, o.force);
+		instance_free(&in);
+		return ret;
+	}
+	r = instance_list(&list, &n);
 	if (r)
-		return r;
-
-	/* The monitor; without it, signals are all we have. */
-	char *sock = instance_path(&in, "qmp.sock");
-	r = qmp_connect(&q, sock, CONNECT_WAIT_MS);
-	if (r == -EINTR) {
-		free(sock);
-		ret = interrupted();
-		goto out;
+		return registry_error(r);
+	if (!n)
+		note("no VM is running");
+	for (size_t i = 0; i < n && !proc_interrupted(); i++) {
+		r = stop_one(&list[i], (unsigned)o.timeout, o.force);
+		if (r && (!ret || r > 128))
+			ret = r;
 	}
-	if (r)
-		warning("cannot use the QEMU monitor of '%s' at '%s': %s; terminating its QEMU "
-			"process instead", in.name, sock,
-			r == -ETIMEDOUT ? "no answer (another QMP client connected? QEMU stopped?)" :
-			strerror(-r));
-	free(sock);
-	bool have_qmp = r == 0;
-
-	r = -ETIMEDOUT;
-	if (q.fd >= 0 && !o.force && o.timeout > 0) {
-		/*
-		 * The power button first; a guest with nothing listening to it
-		 * (kdebug's BusyBox guests have no acpid) gets Ctrl-Alt-Del a
-		 * moment later: init's ctrlaltdel action shuts it down cleanly
-		 * and the reboot ends QEMU (-no-reboot).
-		 */
-		int total = (int)o.timeout * 1000;
-		int acpi = total / 3 < ACPI_WAIT_MS ? total / 3 : ACPI_WAIT_MS;
-		r = qmp_command(&q, "system_powerdown", NULL, NULL);
-		if (r == 0 || r == -ECONNRESET)
-			r = wait_qemu_exit(&in, &q, acpi);
-		if (r == 0)
-			how = "powered off";
-		if (r == -ETIMEDOUT) {
-			json_t *args = json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "keys",
-						 "type", "qcode", "data", "ctrl",
-						 "type", "qcode", "data", "alt",
-						 "type", "qcode", "data", "delete");
-			r = qmp_command(&q, "send-key", args, NULL);
-			json_decref(args);
-			if (r == 0 || r == -ECONNRESET)
-				r = wait_qemu_exit(&in, &q, total - acpi);
-			if (r == 0)
-				how = "shut down on Ctrl-Alt-Del";
-		}
-		if (r == -ETIMEDOUT || r == -EREMOTEIO)
-			note("'%s' did not shut down within %lu s on the power button or Ctrl-Alt-Del; "
-			     "quitting QEMU", in.name, o.timeout);
-	}
-	if (r && r != -EINTR && q.fd >= 0) {
-		r = qmp_command(&q, "quit", NULL, NULL);
-		if (r == 0 || r == -ECONNRESET)
-			r = wait_qemu_exit(&in, &q, QUIT_WAIT_MS);
-		if (r == 0)
-			how = "quit QEMU";
-		else if (r != -EINTR)
-			note("QEMU of '%s' did not quit; killing it", in.name);
-	}
-	if (r && r != -EINTR) {
-		/* No monitor (then SIGTERM first: QEMU exits cleanly on it), or QEMU does not listen to it. */
-		int sig = have_qmp ? SIGKILL : SIGTERM;
-		bool sent = false;
-		if (in.qemu_pid <= 0) {
-			error("no QEMU pid recorded for '%s' in '%s/info'; cannot stop it", in.name, in.dir);
-			goto out;
-		}
-		for (;;) {
-			r = instance_kill_qemu(&in, sig);
-			if (r == -ESRCH) {
-				r = 0;
-				break;
-			}
-			if (r == -EPERM) {
-				error("process %ld recorded as the QEMU of '%s' is not its QEMU; not killing it",
-				      (long)in.qemu_pid, in.name);
-				goto out;
-			}
-			if (r) {
-				error("cannot kill QEMU (pid %ld) of '%s': %s", (long)in.qemu_pid,
-				      in.name, strerror(-r));
-				goto out;
-			}
-			sent = true;
-			r = instance_wait_pid(in.qemu_pid, sig == SIGKILL ? KILL_WAIT_MS : TERM_WAIT_MS);
-			if (r != -ETIMEDOUT || sig == SIGKILL)
-				break;
-			sig = SIGKILL;
-		}
-		if (!r)
-			how = !sent ? "QEMU exited" : sig == SIGKILL ? "killed QEMU" : "terminated QEMU";
-	}
-	if (r == -EINTR) {
-		ret = interrupted();
-		goto out;
-	}
-	if (r) {
-		error("QEMU (pid %ld) of '%s' is still running", (long)in.qemu_pid, in.name);
-		goto out;
-	}
-	/* QEMU is gone; its `kdebug run` now removes the directory. */
-	r = instance_wait_gone(in.name, OWNER_WAIT_MS);
-	if (r == -EINTR) {
-		ret = interrupted();
-		goto out;
-	}
-	if (r)
-		warning("QEMU of '%s' exited but its owner (pid %ld) still holds '%s'",
-			in.name, (long)in.pid, in.dir);
-	printf("stopped %s (%s)\n", in.name, how);
-	ret = EXIT_OK;
-out:
-	qmp_close(&q);
-	instance_free(&in);
+	instance_list_free(list, n);
 	return ret;
 }
 

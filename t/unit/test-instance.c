@@ -501,20 +501,40 @@ static void test_wait(void)
 	/* instance_wait_pid on any process, and instance_kill_qemu's identity check. */
 	struct proc p;
 	char *dir = rpath("victim");
-	proc_init(&p);
-	/* A shell blocked in a builtin read: one process, gone with our end of the pipe. */
-	strvec_pushl(&p.args, "sh", "-c", "read x", dir, NULL);
-	strvec_pushf(&p.args, "%s/qmp.sock", dir);
-	p.in = PROC_PIPE;
-	is_int(proc_start(&p), 0, "start a process whose command line names DIR/");
-	is_int(instance_wait_pid(p.pid, 100), -ETIMEDOUT, "wait_pid: still running");
-
+	/*
+	 * A shell blocked in a builtin read (one process, gone with our end
+	 * of the pipe), started as qemu-system-fake.
+	 */
+	char *fakeqemu = rpath("qemu-system-fake");
+	ok(symlink("/bin/sh", fakeqemu) == 0, "a shell named qemu-system-fake");
 	struct instance fake;
 	memset(&fake, 0, sizeof(fake));
 	fake.lock_fd = -1;
+
+	/* Not QEMU, though its command line ends in .../qemu-system-x (the old check took that). */
+	struct proc np;
+	proc_init(&np);
+	strvec_pushl(&np.args, "sh", "-c", "read x", NULL);
+	strvec_pushf(&np.args, "%s/qemu-system-x", dir);
+	np.in = PROC_PIPE;
+	is_int(proc_start(&np), 0, "start sh naming DIR/qemu-system-x");
+	fake.qemu_pid = np.pid;
+	fake.dir = dir;
+	is_int(instance_kill_qemu(&fake, SIGKILL), -EPERM, "kill_qemu: refuses a process that is not QEMU");
+	ok(proc_running(&np), "... which still runs");
+	proc_terminate(&np, 1000);
+	proc_clear(&np);
+
+	proc_init(&p);
+	strvec_pushl(&p.args, fakeqemu, "-c", "read x", dir, NULL);
+	strvec_pushf(&p.args, "%s/qmp.sock", dir);
+	p.in = PROC_PIPE;
+	is_int(proc_start(&p), 0, "start a qemu-system-* whose command line names DIR/");
+	is_int(instance_wait_pid(p.pid, 100), -ETIMEDOUT, "wait_pid: still running");
+
 	fake.qemu_pid = p.pid;
 	fake.dir = rpath("other");
-	is_int(instance_kill_qemu(&fake, SIGKILL), -EPERM, "kill_qemu: refuses a process that is not this VM's");
+	is_int(instance_kill_qemu(&fake, SIGKILL), -EPERM, "kill_qemu: refuses another VM's QEMU");
 	ok(proc_running(&p), "... which still runs");
 	free(fake.dir);
 	fake.dir = dir;
@@ -526,6 +546,8 @@ static void test_wait(void)
 	is_int(instance_kill_qemu(&fake, SIGKILL), -ESRCH, "kill_qemu: no pid recorded");
 	is_int(instance_wait_pid(0, 10), -EINVAL, "wait_pid: no pid");
 	proc_clear(&p);
+	unlink(fakeqemu);
+	free(fakeqemu);
 	free(dir);
 }
 
