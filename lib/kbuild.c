@@ -557,21 +557,6 @@ static void make_args(struct strvec *args, const char *src, const char *out, con
 		strvec_push(args, targets[i]);
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why)
 {
 	struct proc p;

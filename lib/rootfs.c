@@ -628,36 +628,32 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 
 /* ---- cpio (initramfs) ---- */
 
+struct archive_sink {
+	struct archive *a;
+	bool failed;		/* the archive refused data (not a read error) */
+};
+
+static int archive_chunk(void *arg, const void *data, size_t n)
+{
+	struct archive_sink *k = arg;
+
+	if (archive_write_data(k->a, data, n) == (la_ssize_t)n)
+		return 0;
+	k->failed = true;
+	return -EIO;
+}
+
 static int write_entry_data(struct archive *a, const struct rootfs_entry *e,
 			    struct sbuf *why)
 {
 	if (!e->host)
 		return archive_write_data(a, e->data, e->len) == (la_ssize_t)e->len ? 0 : -EIO;
-	int fd = open(e->host, O_RDONLY | O_CLOEXEC), r = 0;
-	char buf[65536];
-	if (fd < 0) {
-		r = -errno;
+	struct archive_sink k = { .a = a };
+	int r = read_path_chunks(e->host, archive_chunk, &k);
+	if (r && k.failed)
+		sbuf_addf(why, "cannot write the archive: %s", archive_error_string(a));
+	else if (r)
 		sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
-		return r;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (archive_write_data(a, buf, (size_t)n) != n) {
-			sbuf_addf(why, "cannot write the archive: %s", archive_error_string(a));
-			r = -EIO;
-			break;
-		}
-	}
-	close(fd);
 	return r;
 }
 

@@ -74,6 +74,15 @@ int read_file(const char *path, struct sbuf *out);
 /* Up to len bytes of path from offset off: the count (short at the end), or -errno. */
 ssize_t read_file_at(const char *path, void *buf, size_t len, off_t off);
 int read_file_max(const char *path, struct sbuf *out, size_t max);
+/*
+ * The one read loop: read FD (or PATH) to its end in chunks, calling
+ * fn(arg, data, n) for each; stops early when fn returns non-zero and
+ * returns that value.  0 at the end, -errno when reading fails.
+ */
+int read_fd_chunks(int fd, int (*fn)(void *arg, const void *data, size_t n), void *arg);
+int read_path_chunks(const char *path, int (*fn)(void *arg, const void *data, size_t n), void *arg);
+/* The one write loop: all of data to fd (retrying short writes and EINTR). */
+int write_all(int fd, const void *data, size_t len);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* Write to PATH.tmp.XXXXXX then rename over path. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
