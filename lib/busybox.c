@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "proc.h"
-#include "sha256.h"
+#include "hash.h"
 #include "tarball.h"
 
 /* Bump when the build recipe changes: old cache entries are then ignored. */
@@ -162,7 +162,7 @@ static int skip_dots(const struct dirent *d)
  * Identity of a source tree without reading every file: relative names,
  * types, modes, sizes, mtimes and symlink targets, in sorted order.
  */
-static int hash_tree(struct sha256 *c, const char *root, const char *rel)
+static int hash_tree(struct hash *c, const char *root, const char *rel)
 {
 	char *path = *rel ? path_join(root, rel) : xstrdup(root);
 	struct dirent **list = NULL;
@@ -183,7 +183,7 @@ static int hash_tree(struct sha256 *c, const char *root, const char *rel)
 		if (l >= 0)
 			sbuf_addf(&sb, " -> %.*s", (int)l, target);
 	}
-	sha256_update_str(c, sb.buf);
+	hash_update_str(c, sb.buf);
 	sbuf_release(&sb);
 	if (S_ISDIR(st.st_mode)) {
 		n = scandir(path, &list, skip_dots, by_name);
@@ -478,8 +478,8 @@ static char *source_top(const char *dir)
 static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 		 char **binary, bool *built, struct sbuf *why)
 {
-	struct sha256 c;
-	char key[SHA256_HEX_LEN + 1];
+	struct hash c;
+	char key[33];	/* 128 bits name a cache entry well enough */
 	char *cache = cache_dir(), *bbdir = path_join(cache, "busybox");
 	char *final = NULL, *result = NULL, *lockpath = NULL, *tmp = NULL, *log = NULL;
 	char *src = NULL, *top = NULL, *prefix = NULL, *keep_log = NULL;
@@ -489,13 +489,13 @@ static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 
 	if (jobs < 1)
 		jobs = 1;
-	sha256_init(&c);
-	sha256_update_str(&c, BUSYBOX_RECIPE);
+	hash_init(&c);
+	hash_update_str(&c, BUSYBOX_RECIPE);
 	if (tarball) {
-		sha256_update_str(&c, "tarball");
-		r = sha256_update_file(&c, spec);
+		hash_update_str(&c, "tarball");
+		r = hash_update_file(&c, spec);
 	} else {
-		sha256_update_str(&c, "tree");
+		hash_update_str(&c, "tree");
 		r = hash_tree(&c, spec, "");
 	}
 	if (r) {
@@ -503,8 +503,7 @@ static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 		r = -EINVAL;
 		goto out;
 	}
-	sha256_final_hex(&c, key);
-	key[32] = '\0';		/* 128 bits name a cache entry well enough */
+	hash_final_hex(&c, key, 32);
 
 	final = xasprintf("%s/%s", bbdir, key);
 	result = xasprintf("%s/install/bin/busybox", final);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "proc.h"
 #include "tarball.h"
 
@@ -50,14 +51,6 @@ bool kbuild_is_tarball_name(const char *path)
 	return false;
 }
 
-static uint32_t fnv32(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 char *kbuild_source_id(const char *path)
 {
 	char *abs = abspath(path);
@@ -83,7 +76,7 @@ char *kbuild_source_id(const char *path)
 	struct sbuf name = SBUF_INIT;
 	for (size_t i = 0; i < len; i++)
 		sbuf_addch(&name, isalnum((unsigned char)base[i]) || strchr("._-+", base[i]) ? base[i] : '_');
-	id = xasprintf("%s-%08x", name.buf, fnv32(key.buf));
+	id = xasprintf("%s-%08x", name.buf, hash_str32(key.buf));
 	sbuf_release(&name);
 	sbuf_release(&key);
 	free(abs);
@@ -358,17 +351,14 @@ char *kbuild_last(const char *cache, const char *source_id)
 
 char *kbuild_file_hash(const char *path)
 {
-	struct sbuf text = SBUF_INIT;
-	uint64_t h = 14695981039346656037ull;
+	struct hash h;
+	char hex[17];
 
-	if (read_file(path, &text)) {
-		sbuf_release(&text);
+	hash_init(&h);
+	if (hash_update_file(&h, path))
 		return NULL;
-	}
-	for (size_t i = 0; i < text.len; i++)
-		h = (h ^ (unsigned char)text.buf[i]) * 1099511628211ull;
-	sbuf_release(&text);
-	return xasprintf("%016llx", (unsigned long long)h);
+	hash_final_hex(&h, hex, 16);
+	return xstrdup(hex);
 }
 
 char *kbuild_default_cc(void)

@@ -53,7 +53,7 @@ int kbuild_state_save(const char *out, const struct strvec *kv);
 int kbuild_remember(const char *cache, const char *source_id, const char *out);
 char *kbuild_last(const char *cache, const char *source_id);
 
-/* Content hash of a file (16 hex digits, FNV-1a 64), or NULL when unreadable. */
+/* Content hash of a file (16 hex digits of hash.h's hash), or NULL when unreadable. */
 char *kbuild_file_hash(const char *path);
 
 /* The compiler kdebug passes as CC=: "ccache gcc" when ccache is installed, else NULL. */

@@ -26,7 +26,7 @@
 #include "busybox.h"
 #include "guest.h"
 #include "proc.h"
-#include "sha256.h"
+#include "hash.h"
 
 /* Bump whenever the layout or the writers change what comes out. */
 #define ROOTFS_FORMAT_VERSION "kdebug-rootfs-v1"
@@ -1157,23 +1157,23 @@ static void busybox_progress(void *arg, const char *msg)
 
 /* Everything that decides the output's bytes. */
 static int hash_inputs(const struct rootfs_opts *o, const struct rootfs_plan *plan,
-		       long long epoch, unsigned char digest[SHA256_LEN], struct sbuf *why)
+		       long long epoch, unsigned char digest[HASH_LEN], struct sbuf *why)
 {
-	struct sha256 c;
+	struct hash c;
 	char buf[128];
 
-	sha256_init(&c);
-	sha256_update_str(&c, ROOTFS_FORMAT_VERSION);
-	sha256_update_str(&c, rootfs_format_name(o->format));
+	hash_init(&c);
+	hash_update_str(&c, ROOTFS_FORMAT_VERSION);
+	hash_update_str(&c, rootfs_format_name(o->format));
 	snprintf(buf, sizeof(buf), "epoch %lld", epoch);
-	sha256_update_str(&c, buf);
+	hash_update_str(&c, buf);
 	if (o->format == ROOTFS_INITRAMFS) {
-		sha256_update_str(&c, compress_names[o->compress]);
+		hash_update_str(&c, compress_names[o->compress]);
 		/* libarchive 3.6 leaks a buffer per call of this: ask once. */
 		static const char *details;
 		if (!details)
 			details = archive_version_details();
-		sha256_update_str(&c, details);
+		hash_update_str(&c, details);
 	} else if (o->format != ROOTFS_DIR) {
 		struct sbuf err = SBUF_INIT, conf = SBUF_INIT;
 		int code = 0;
@@ -1193,48 +1193,37 @@ static int hash_inputs(const struct rootfs_opts *o, const struct rootfs_plan *pl
 			sbuf_release(&err);
 			return -ENOTSUP;
 		}
-		sha256_update_str(&c, sbuf_str(&err));
+		hash_update_str(&c, sbuf_str(&err));
 		const char *cf = getenv("MKE2FS_CONFIG");
 		if (read_file(cf && *cf ? cf : "/etc/mke2fs.conf", &conf) == 0)
-			sha256_update_str(&c, conf.buf);
+			hash_update_str(&c, conf.buf);
 		sbuf_release(&conf);
 		sbuf_release(&err);
 		snprintf(buf, sizeof(buf), "size %llu", o->size ? o->size : ROOTFS_DEFAULT_SIZE);
-		sha256_update_str(&c, buf);
+		hash_update_str(&c, buf);
 	}
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rootfs_entry *e = &plan->e[i];
 		snprintf(buf, sizeof(buf), "%d %o %u %u", (int)e->type, e->mode, e->major, e->minor);
-		sha256_update_str(&c, e->path);
-		sha256_update_str(&c, buf);
+		hash_update_str(&c, e->path);
+		hash_update_str(&c, buf);
 		if (e->target)
-			sha256_update_str(&c, e->target);
+			hash_update_str(&c, e->target);
 		if (e->type == ROOTFS_T_FILE && e->host) {
-			int r = sha256_update_file(&c, e->host);
+			int r = hash_update_file(&c, e->host);
 			if (r) {
 				sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
 				return -EINVAL;
 			}
-			sha256_update(&c, "", 1);
+			hash_update(&c, "", 1);
 		} else if (e->type == ROOTFS_T_FILE) {
 			snprintf(buf, sizeof(buf), "%zu", e->len);
-			sha256_update_str(&c, buf);
-			sha256_update(&c, e->data, e->len);
+			hash_update_str(&c, buf);
+			hash_update(&c, e->data, e->len);
 		}
 	}
-	sha256_final(&c, digest);
+	hash_final(&c, digest);
 	return 0;
-}
-
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
@@ -1245,8 +1234,8 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 	struct sbuf applets = SBUF_INIT, old = SBUF_INIT;
 	struct tmp_paths tmp = { 0 };
 	struct rootfs_result res = { 0 };
-	unsigned char digest[SHA256_LEN];
-	char hash[SHA256_HEX_LEN + 1], key[SHA256_HEX_LEN + 1];
+	unsigned char digest[HASH_LEN];
+	char hash[HASH_HEX_LEN + 1], key[HASH_HEX_LEN + 1];
 	char *busybox = NULL, *dir = NULL, *rdir = NULL, *out = NULL, *cache = NULL;
 	char *stamps = NULL, *stamp = NULL, *lockpath = NULL, *line = NULL;
 	const char *base;
@@ -1316,7 +1305,7 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 	r = hash_inputs(o, &plan, epoch, digest, why);
 	if (r)
 		goto out;
-	hex(digest, SHA256_LEN, hash);
+	hash_hex(digest, HASH_LEN, hash);
 
 	/* One builder per output at a time; the stamp says what it holds. */
 	cache = cache_dir();
@@ -1327,11 +1316,10 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 		goto out;
 	}
 	{
-		struct sha256 c;
-		sha256_init(&c);
-		sha256_update_str(&c, out);
-		sha256_final_hex(&c, key);
-		key[32] = '\0';
+		struct hash c;
+		hash_init(&c);
+		hash_update_str(&c, out);
+		hash_final_hex(&c, key, 32);
 	}
 	stamp = xasprintf("%s/%s", stamps, key);
 	lockpath = xasprintf("%s/%s.lock", stamps, key);
