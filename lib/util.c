@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int verbosity;
 
 static void oom(void)
 {
@@ -748,45 +747,4 @@ long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- messages ---- */
-
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	struct sbuf sb = SBUF_INIT;
-
-	sbuf_adds(&sb, prefix);
-	sbuf_vaddf(&sb, fmt, ap);
-	sbuf_addch(&sb, '\n');
-	fflush(stdout);
-	(void)!write(STDERR_FILENO, sb.buf, sb.len);
-	sbuf_release(&sb);
-}
-
-void error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void warning(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vreport("note: ", fmt, ap);
-	va_end(ap);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small shared helpers: a growable string buffer (struct sbuf), an argv
- * vector (struct strvec), file helpers and the user-facing message printers
- * that commands use.  lib/ functions return 0 or -errno and never print;
- * only src/ calls error()/warning()/note().
+ * vector (struct strvec), file helpers (one read loop, one write loop),
+ * parsing.  lib/ functions return 0 or -errno and never print; the
+ * user-facing printers are src/report.h.
  */
 #ifndef KDEBUG_UTIL_H
 #define KDEBUG_UTIL_H
@@ -120,12 +120,6 @@ bool str_ends_with(const char *s, const char *suffix);
 
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
-
-/* User-facing messages (src/ only): "error: ...", "warning: ...", "note: ...". */
-void error(const char *fmt, ...) PRINTF(1, 2);
-void warning(const char *fmt, ...) PRINTF(1, 2);
-void note(const char *fmt, ...) PRINTF(1, 2);
-extern int verbosity;	/* -q: -1, default 0, -v: 1 */
 
 /* Exit codes. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
