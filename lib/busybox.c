@@ -6,7 +6,6 @@
 #include "busybox.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,127 +23,6 @@
 
 /* Bump when the build recipe changes: old cache entries are then ignored. */
 #define BUSYBOX_RECIPE "kdebug-busybox-build-v1"
-
-/* ---- ELF ---- */
-
-static int pread_full(int fd, void *buf, size_t len, off_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOEXEC;	/* truncated */
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-int elf_check_static(const char *path, struct sbuf *why)
-{
-	Elf64_Ehdr eh;
-	int fd, r;
-	struct stat st;
-	bool interp = false, needed = false;
-	char interp_name[256] = "";
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (why)
-			sbuf_addf(why, "cannot open '%s': %s", path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		if (why)
-			sbuf_addf(why, "'%s' is not a regular file", path);
-		return -ENOEXEC;
-	}
-	r = pread_full(fd, &eh, sizeof(eh), 0);
-	if (r || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
-		close(fd);
-		if (r && r != -ENOEXEC) {
-			if (why)
-				sbuf_addf(why, "cannot read '%s': %s", path, strerror(-r));
-			return r;
-		}
-		if (why)
-			sbuf_addf(why, "'%s' is not an ELF executable", path);
-		return -ENOEXEC;
-	}
-	r = -ENOEXEC;
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		if (why)
-			sbuf_addf(why, "'%s' is a 32-bit ELF file; kdebug needs an x86_64 one", path);
-		goto out;
-	}
-	if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) {
-		if (why)
-			sbuf_addf(why, "'%s' is an ELF file for machine %u, not x86_64",
-				  path, (unsigned)eh.e_machine);
-		goto out;
-	}
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		if (why)
-			sbuf_addf(why, "'%s' is not an ELF executable (type %u)", path,
-				  (unsigned)eh.e_type);
-		goto out;
-	}
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 4096) {
-		if (why)
-			sbuf_addf(why, "'%s' has no usable ELF program headers", path);
-		goto out;
-	}
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		if (pread_full(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph)))) {
-			if (why)
-				sbuf_addf(why, "'%s' is a truncated ELF file", path);
-			goto out;
-		}
-		if (ph.p_type == PT_INTERP) {
-			size_t n = ph.p_filesz < sizeof(interp_name) - 1 ?
-				   ph.p_filesz : sizeof(interp_name) - 1;
-			interp = true;
-			if (pread_full(fd, interp_name, n, (off_t)ph.p_offset))
-				interp_name[0] = '\0';
-			interp_name[n] = '\0';
-		} else if (ph.p_type == PT_DYNAMIC) {
-			/* Static PIE has PT_DYNAMIC too, but needs no library. */
-			size_t n = ph.p_filesz / sizeof(Elf64_Dyn);
-			if (n > 65536)
-				n = 65536;
-			Elf64_Dyn *dyn = xcalloc(n ? n : 1, sizeof(*dyn));
-			if (!n || pread_full(fd, dyn, n * sizeof(*dyn), (off_t)ph.p_offset))
-				needed = true;	/* unreadable: assume the worst */
-			for (size_t j = 0; j < n && !needed && dyn[j].d_tag != DT_NULL; j++)
-				if (dyn[j].d_tag == DT_NEEDED)
-					needed = true;
-			free(dyn);
-		}
-	}
-	if (interp || needed) {
-		if (why) {
-			sbuf_addf(why, "'%s' is dynamically linked", path);
-			if (interp_name[0])
-				sbuf_addf(why, " (interpreter %s)", interp_name);
-			sbuf_adds(why, "; a root filesystem needs a static busybox: "
-				  "install busybox-static, or pass --busybox SRC-DIR|TARBALL to build one");
-		}
-		goto out;
-	}
-	r = 0;
-out:
-	close(fd);
-	return r;
-}
 
 /* ---- trees ---- */
 
@@ -717,22 +595,16 @@ int busybox_resolve(const struct busybox_opts *o, char **binary, bool *built,
 		free(abs);
 		return -EINVAL;
 	}
-	/* ELF magic decides binary versus tarball. */
-	char magic[4] = "";
-	int fd = open(abs, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic))
-			memset(magic, 0, sizeof(magic));
-		close(fd);
-	}
-	if (memcmp(magic, ELFMAG, SELFMAG) && tarball_is_archive(abs)) {
+	/* ELF or not decides binary versus tarball. */
+	bool elf = elf_is_elf(abs);
+	if (!elf && tarball_is_archive(abs)) {
 		r = build(o, abs, true, binary, built, why);
 		free(abs);
 		return r;
 	}
 	struct sbuf ewhy = SBUF_INIT;
 	r = elf_check_static(spec, &ewhy);
-	if (r == -ENOEXEC && memcmp(magic, ELFMAG, SELFMAG))
+	if (r == -ENOEXEC && !elf)
 		sbuf_addf(why, "'%s' is neither an x86_64 ELF executable nor a source tarball",
 			  spec);
 	else if (r)

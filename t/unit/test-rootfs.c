@@ -328,6 +328,8 @@ static void write_fake_elf(const char *path, unsigned char cls, unsigned machine
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = cls;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_version = EV_CURRENT;
 	eh.e_type = ET_EXEC;
 	eh.e_machine = (Elf64_Half)machine;
 	write_file(path, &eh, sizeof(eh), 0755);
