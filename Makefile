@@ -1,7 +1,7 @@
 # kdebug — one hand-written Makefile.  `make V=1` shows the commands.
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS       = jansson libarchive libmnl
+PKGS       = jansson libarchive libmnl libelf nettle
 CFLAGS    ?= -O2 -g
 KD_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
              -Ilib $(shell pkg-config --cflags $(PKGS))

@@ -6,7 +6,6 @@
 #include "busybox.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,132 +18,11 @@
 #include <unistd.h>
 
 #include "proc.h"
-#include "sha256.h"
+#include "hash.h"
 #include "tarball.h"
 
 /* Bump when the build recipe changes: old cache entries are then ignored. */
 #define BUSYBOX_RECIPE "kdebug-busybox-build-v1"
-
-/* ---- ELF ---- */
-
-static int pread_full(int fd, void *buf, size_t len, off_t off)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOEXEC;	/* truncated */
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-int elf_check_static(const char *path, struct sbuf *why)
-{
-	Elf64_Ehdr eh;
-	int fd, r;
-	struct stat st;
-	bool interp = false, needed = false;
-	char interp_name[256] = "";
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (why)
-			sbuf_addf(why, "cannot open '%s': %s", path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		if (why)
-			sbuf_addf(why, "'%s' is not a regular file", path);
-		return -ENOEXEC;
-	}
-	r = pread_full(fd, &eh, sizeof(eh), 0);
-	if (r || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
-		close(fd);
-		if (r && r != -ENOEXEC) {
-			if (why)
-				sbuf_addf(why, "cannot read '%s': %s", path, strerror(-r));
-			return r;
-		}
-		if (why)
-			sbuf_addf(why, "'%s' is not an ELF executable", path);
-		return -ENOEXEC;
-	}
-	r = -ENOEXEC;
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		if (why)
-			sbuf_addf(why, "'%s' is a 32-bit ELF file; kdebug needs an x86_64 one", path);
-		goto out;
-	}
-	if (eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) {
-		if (why)
-			sbuf_addf(why, "'%s' is an ELF file for machine %u, not x86_64",
-				  path, (unsigned)eh.e_machine);
-		goto out;
-	}
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		if (why)
-			sbuf_addf(why, "'%s' is not an ELF executable (type %u)", path,
-				  (unsigned)eh.e_type);
-		goto out;
-	}
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 4096) {
-		if (why)
-			sbuf_addf(why, "'%s' has no usable ELF program headers", path);
-		goto out;
-	}
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		if (pread_full(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph)))) {
-			if (why)
-				sbuf_addf(why, "'%s' is a truncated ELF file", path);
-			goto out;
-		}
-		if (ph.p_type == PT_INTERP) {
-			size_t n = ph.p_filesz < sizeof(interp_name) - 1 ?
-				   ph.p_filesz : sizeof(interp_name) - 1;
-			interp = true;
-			if (pread_full(fd, interp_name, n, (off_t)ph.p_offset))
-				interp_name[0] = '\0';
-			interp_name[n] = '\0';
-		} else if (ph.p_type == PT_DYNAMIC) {
-			/* Static PIE has PT_DYNAMIC too, but needs no library. */
-			size_t n = ph.p_filesz / sizeof(Elf64_Dyn);
-			if (n > 65536)
-				n = 65536;
-			Elf64_Dyn *dyn = xcalloc(n ? n : 1, sizeof(*dyn));
-			if (!n || pread_full(fd, dyn, n * sizeof(*dyn), (off_t)ph.p_offset))
-				needed = true;	/* unreadable: assume the worst */
-			for (size_t j = 0; j < n && !needed && dyn[j].d_tag != DT_NULL; j++)
-				if (dyn[j].d_tag == DT_NEEDED)
-					needed = true;
-			free(dyn);
-		}
-	}
-	if (interp || needed) {
-		if (why) {
-			sbuf_addf(why, "'%s' is dynamically linked", path);
-			if (interp_name[0])
-				sbuf_addf(why, " (interpreter %s)", interp_name);
-			sbuf_adds(why, "; a root filesystem needs a static busybox: "
-				  "install busybox-static, or pass --busybox SRC-DIR|TARBALL to build one");
-		}
-		goto out;
-	}
-	r = 0;
-out:
-	close(fd);
-	return r;
-}
 
 /* ---- trees ---- */
 
@@ -162,7 +40,7 @@ static int skip_dots(const struct dirent *d)
  * Identity of a source tree without reading every file: relative names,
  * types, modes, sizes, mtimes and symlink targets, in sorted order.
  */
-static int hash_tree(struct sha256 *c, const char *root, const char *rel)
+static int hash_tree(struct hash *c, const char *root, const char *rel)
 {
 	char *path = *rel ? path_join(root, rel) : xstrdup(root);
 	struct dirent **list = NULL;
@@ -183,7 +61,7 @@ static int hash_tree(struct sha256 *c, const char *root, const char *rel)
 		if (l >= 0)
 			sbuf_addf(&sb, " -> %.*s", (int)l, target);
 	}
-	sha256_update_str(c, sb.buf);
+	hash_update_str(c, sb.buf);
 	sbuf_release(&sb);
 	if (S_ISDIR(st.st_mode)) {
 		n = scandir(path, &list, skip_dots, by_name);
@@ -475,40 +353,205 @@ static char *source_top(const char *dir)
 	return top;
 }
 
-static int build(const struct busybox_opts *o, const char *spec, bool tarball,
-		 char **binary, bool *built, struct sbuf *why)
+/* The cache key of a source: the recipe and the tarball's bytes or the tree's identity. */
+static int source_key(const char *spec, bool tarball, char key[33], struct sbuf *why)
 {
-	struct sha256 c;
-	char key[SHA256_HEX_LEN + 1];
-	char *cache = cache_dir(), *bbdir = path_join(cache, "busybox");
-	char *final = NULL, *result = NULL, *lockpath = NULL, *tmp = NULL, *log = NULL;
-	char *src = NULL, *top = NULL, *prefix = NULL, *keep_log = NULL;
-	struct sbuf cfg = SBUF_INIT;
-	int lock = -1, logfd = -1, r, code = 0;
-	long jobs = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	struct hash c;
+	int r;
 
-	if (jobs < 1)
-		jobs = 1;
-	sha256_init(&c);
-	sha256_update_str(&c, BUSYBOX_RECIPE);
+	hash_init(&c);
+	hash_update_str(&c, BUSYBOX_RECIPE);
 	if (tarball) {
-		sha256_update_str(&c, "tarball");
-		r = sha256_update_file(&c, spec);
+		hash_update_str(&c, "tarball");
+		r = hash_update_file(&c, spec);
 	} else {
-		sha256_update_str(&c, "tree");
+		hash_update_str(&c, "tree");
 		r = hash_tree(&c, spec, "");
 	}
 	if (r) {
 		sbuf_addf(why, "cannot read '%s': %s", spec, strerror(-r));
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	sha256_final_hex(&c, key);
-	key[32] = '\0';		/* 128 bits name a cache entry well enough */
+	hash_final_hex(&c, key, 32);	/* 128 bits name a cache entry well enough */
+	return 0;
+}
 
+/* Unpack or copy the source into SRC; *top: the directory with its Makefile. */
+static int source_get(const struct busybox_opts *o, const char *spec, bool tarball,
+		      const char *src, char **top, struct sbuf *why)
+{
+	int r;
+
+	if (tarball) {
+		progress(o, "unpacking '%s'", spec);
+		if (mkdir(src, 0755) < 0) {
+			r = -errno;
+			sbuf_addf(why, "cannot create '%s': %s", src, strerror(-r));
+			return r;
+		}
+		r = tarball_extract(spec, src, why);
+		if (r)
+			return r;
+	} else {
+		r = copy_tree(spec, src);
+		if (r) {
+			sbuf_addf(why, "cannot copy '%s' to '%s': %s", spec, src, strerror(-r));
+			return r;
+		}
+	}
+	*top = source_top(src);
+	if (!*top) {
+		sbuf_addf(why, "'%s' does not look like a BusyBox source tree (no Makefile)", spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* menuconfig's "Build static binary" and "Don't use /usr", after make defconfig. */
+static int config_static(const char *top, struct sbuf *why)
+{
+	struct sbuf cfg = SBUF_INIT;
+	char *cfgpath = path_join(top, ".config");
+	int r = read_file(cfgpath, &cfg);
+
+	if (!r) {
+		config_enable(&cfg, "STATIC");
+		config_enable(&cfg, "INSTALL_NO_USR");
+		r = write_file(cfgpath, cfg.buf, cfg.len, 0644);
+	}
+	if (r)
+		sbuf_addf(why, "cannot update '%s' after 'make defconfig': %s",
+			  cfgpath, strerror(-r));
+	free(cfgpath);
+	sbuf_release(&cfg);
+	return r;
+}
+
+/* A work directory of a build: its source, install prefix and log. */
+struct bb_work {
+	const char *spec;
+	char *src, *top, *prefix;
+	char *log, *keep_log;	/* the log, and where it is kept after a failure */
+	int logfd;
+};
+
+/* One step of the recipe, logged; a failure is described with the log's tail. */
+static int run_step(const struct bb_work *w, const char *const *argv, struct sbuf *why)
+{
+	struct strvec sv = STRVEC_INIT;
+	int code = 0, r;
+
+	strvec_pushv(&sv, argv);
+	char *cmd = strvec_join_shell(&sv);
+	strvec_clear(&sv);
+	dprintf(w->logfd, "$ %s\n", cmd);
+	r = run_logged(argv, w->top, w->logfd, &code);
+	if (r == -ENOENT) {
+		sbuf_addf(why, "cannot run 'make': not found; install make and gcc "
+			  "(Debian: build-essential) to build BusyBox");
+	} else if (r == -EINTR) {
+		sbuf_addf(why, "interrupted while running '%s'", cmd);
+	} else if (r) {
+		sbuf_addf(why, "cannot run '%s': %s", cmd, strerror(-r));
+	} else if (code) {
+		char *tail = log_tail(w->log);
+		sbuf_addf(why, "building BusyBox failed: '%s' exited with status %d: %s "
+			  "(full log: %s)", cmd, code, tail, w->keep_log);
+		free(tail);
+		r = -EIO;
+	}
+	free(cmd);
+	return r;
+}
+
+/* The tutorial's steps, in its order, then the check that the result is static. */
+static int run_recipe(const struct busybox_opts *o, const struct bb_work *w, struct sbuf *why)
+{
+	long jobs = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	char jflag[32], prefix_arg[PATH_MAX + 32];
+	int r;
+
+	if (jobs < 1)
+		jobs = 1;
+	progress(o, "building BusyBox from '%s' (make defconfig, CONFIG_STATIC=y, "
+		 "make -j%ld, make install)", w->spec, jobs);
+	snprintf(jflag, sizeof(jflag), "-j%ld", jobs);
+	if ((size_t)snprintf(prefix_arg, sizeof(prefix_arg), "CONFIG_PREFIX=%s", w->prefix) >=
+	    sizeof(prefix_arg)) {
+		sbuf_addf(why, "path too long: '%s'", w->prefix);
+		return -ENAMETOOLONG;
+	}
+	const char *const defconfig[] = { "make", "defconfig", NULL };
+	const char *const all[] = { "make", jflag, NULL };
+	const char *const install[] = { "make", "install", prefix_arg, NULL };
+	r = run_step(w, defconfig, why);
+	if (!r)
+		r = config_static(w->top, why);
+	if (!r)
+		r = run_step(w, all, why);
+	if (!r)
+		r = run_step(w, install, why);
+	if (r)
+		return r;
+
+	char *inst = path_join(w->prefix, "bin/busybox");
+	struct sbuf ewhy = SBUF_INIT;
+	r = elf_check_static(inst, &ewhy);
+	if (r)
+		sbuf_addf(why, "building BusyBox from '%s' did not give a static binary: %s "
+			  "(full log: %s)", w->spec, ewhy.buf, w->keep_log);
+	sbuf_release(&ewhy);
+	free(inst);
+	return r ? -EIO : 0;
+}
+
+/* Build in the fresh directory TMP: source, recipe; the build tree is then removed. */
+static int build_in(const struct busybox_opts *o, const char *spec, bool tarball,
+		    const char *tmp, const char *keep_log, struct sbuf *why)
+{
+	struct bb_work w = { .spec = spec, .keep_log = (char *)keep_log, .logfd = -1 };
+	int r;
+
+	w.src = path_join(tmp, "src");
+	w.prefix = path_join(tmp, "install");
+	w.log = path_join(tmp, "build.log");
+	w.logfd = open(w.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (w.logfd < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot create '%s': %s", w.log, strerror(-r));
+	} else {
+		r = source_get(o, spec, tarball, w.src, &w.top, why);
+		if (!r)
+			r = run_recipe(o, &w, why);
+		close(w.logfd);
+	}
+	if (r && w.logfd >= 0)
+		rename(w.log, keep_log);	/* the log outlives a failure */
+	if (!r)
+		rm_rf(w.src);	/* keep the installed tree and the log */
+	free(w.src);
+	free(w.top);
+	free(w.prefix);
+	free(w.log);
+	return r;
+}
+
+static int build(const struct busybox_opts *o, const char *spec, bool tarball,
+		 char **binary, bool *built, struct sbuf *why)
+{
+	char key[33];
+	char *cache = cache_dir(), *bbdir = path_join(cache, "busybox");
+	char *final = NULL, *result = NULL, *lockpath = NULL, *tmp = NULL, *keep_log = NULL;
+	int lock = -1, r;
+	bool cached = false;
+
+	r = source_key(spec, tarball, key, why);
+	if (r)
+		goto out;
 	final = xasprintf("%s/%s", bbdir, key);
 	result = xasprintf("%s/install/bin/busybox", final);
 	lockpath = xasprintf("%s/%s.lock", bbdir, key);
+	keep_log = xasprintf("%s/%s.log", bbdir, key);
 	r = mkdir_p(bbdir, 0755);
 	if (r) {
 		sbuf_addf(why, "cannot create '%s': %s", bbdir, strerror(-r));
@@ -520,14 +563,9 @@ static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 		sbuf_addf(why, "cannot lock '%s': %s", lockpath, strerror(-r));
 		goto out;
 	}
-	if (is_executable(result)) {
-		*binary = result;
-		result = NULL;
-		if (built)
-			*built = false;
-		r = 0;
-		goto out;
-	}
+	cached = is_executable(result);
+	if (cached)
+		goto done;
 	/* A half-made entry from a crash: start over. */
 	rm_rf(final);
 
@@ -535,156 +573,39 @@ static int build(const struct busybox_opts *o, const char *spec, bool tarball,
 	if (!mkdtemp(tmp)) {
 		r = -errno;
 		sbuf_addf(why, "cannot create '%s': %s", tmp, strerror(-r));
-		free(tmp);
-		tmp = NULL;
 		goto out;
 	}
 	cleanup_push(cleanup_rm_rf, tmp);
-	src = path_join(tmp, "src");
-	prefix = path_join(tmp, "install");
-	log = path_join(tmp, "build.log");
-	keep_log = xasprintf("%s/%s.log", bbdir, key);
-	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0) {
-		r = -errno;
-		sbuf_addf(why, "cannot create '%s': %s", log, strerror(-r));
-		goto out;
-	}
-
-	if (tarball) {
-		progress(o, "unpacking '%s'", spec);
-		if (mkdir(src, 0755) < 0) {
-			r = -errno;
-			sbuf_addf(why, "cannot create '%s': %s", src, strerror(-r));
-			goto out;
-		}
-		r = tarball_extract(spec, src, why);
-		if (r)
-			goto out;
-	} else {
-		r = copy_tree(spec, src);
-		if (r) {
-			sbuf_addf(why, "cannot copy '%s' to '%s': %s", spec, src, strerror(-r));
-			goto out;
-		}
-	}
-	top = source_top(src);
-	if (!top) {
-		sbuf_addf(why, "'%s' does not look like a BusyBox source tree (no Makefile)", spec);
-		r = -EINVAL;
-		goto out;
-	}
-	progress(o, "building BusyBox from '%s' (make defconfig, CONFIG_STATIC=y, "
-		 "make -j%ld, make install)", spec, jobs);
-
-	/* The tutorial's steps, in its order. */
-	char jflag[32], prefix_arg[PATH_MAX + 32];
-	snprintf(jflag, sizeof(jflag), "-j%ld", jobs);
-	if ((size_t)snprintf(prefix_arg, sizeof(prefix_arg), "CONFIG_PREFIX=%s", prefix) >=
-	    sizeof(prefix_arg)) {
-		sbuf_addf(why, "path too long: '%s'", prefix);
-		r = -ENAMETOOLONG;
-		goto out;
-	}
-	const char *const defconfig[] = { "make", "defconfig", NULL };
-	const char *const all[] = { "make", jflag, NULL };
-	const char *const install[] = { "make", "install", prefix_arg, NULL };
-	const char *const *steps[] = { defconfig, all, install };
-	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		if (i == 1) {
-			/* menuconfig's "Build static binary" and "Don't use /usr". */
-			char *cfgpath = path_join(top, ".config");
-			r = read_file(cfgpath, &cfg);
-			if (!r) {
-				config_enable(&cfg, "STATIC");
-				config_enable(&cfg, "INSTALL_NO_USR");
-				r = write_file(cfgpath, cfg.buf, cfg.len, 0644);
-			}
-			if (r)
-				sbuf_addf(why, "cannot update '%s' after 'make defconfig': %s",
-					  cfgpath, strerror(-r));
-			free(cfgpath);
-			if (r)
-				goto out;
-		}
-		struct strvec sv = STRVEC_INIT;
-		strvec_pushv(&sv, steps[i]);
-		char *cmd = strvec_join_shell(&sv);
-		strvec_clear(&sv);
-		dprintf(logfd, "$ %s\n", cmd);
-		r = run_logged(steps[i], top, logfd, &code);
-		if (r == -ENOENT) {
-			sbuf_addf(why, "cannot run 'make': not found; install make and gcc "
-				  "(Debian: build-essential) to build BusyBox");
-		} else if (r == -EINTR) {
-			sbuf_addf(why, "interrupted while running '%s'", cmd);
-		} else if (r) {
-			sbuf_addf(why, "cannot run '%s': %s", cmd, strerror(-r));
-		} else if (code) {
-			char *tail = log_tail(log);
-			sbuf_addf(why, "building BusyBox failed: '%s' exited with status %d: %s "
-				  "(full log: %s)", cmd, code, tail, keep_log);
-			free(tail);
-			r = -EIO;
-		}
-		free(cmd);
-		if (r)
-			goto out;
-	}
-
-	char *inst = path_join(prefix, "bin/busybox");
-	struct sbuf ewhy = SBUF_INIT;
-	r = elf_check_static(inst, &ewhy);
-	if (r)
-		sbuf_addf(why, "building BusyBox from '%s' did not give a static binary: %s "
-			  "(full log: %s)", spec, ewhy.buf, keep_log);
-	sbuf_release(&ewhy);
-	free(inst);
-	if (r) {
-		r = -EIO;
-		goto out;
-	}
-	/* Keep the installed tree and the log; the build tree can go. */
-	rm_rf(src);
-	close(logfd);
-	logfd = -1;
-	if (rename(tmp, final) < 0) {
+	r = build_in(o, spec, tarball, tmp, keep_log, why);
+	if (!r && rename(tmp, final) < 0) {
 		r = -errno;
 		sbuf_addf(why, "cannot rename '%s' to '%s': %s", tmp, final, strerror(-r));
-		goto out;
+		char *log = path_join(tmp, "build.log");
+		rename(log, keep_log);
+		free(log);
 	}
-	unlink(keep_log);
+	if (r)
+		rm_rf(tmp);
+	else
+		unlink(keep_log);
 	cleanup_pop(cleanup_rm_rf, tmp);
-	free(tmp);
-	tmp = NULL;
+	if (r)
+		goto out;
+done:
 	*binary = result;
 	result = NULL;
 	if (built)
-		*built = true;
-	r = 0;
+		*built = !cached;
 out:
-	if (logfd >= 0)
-		close(logfd);
-	if (tmp) {
-		if (r && log)
-			rename(log, keep_log);	/* the log outlives a failure */
-		rm_rf(tmp);
-		cleanup_pop(cleanup_rm_rf, tmp);
-		free(tmp);
-	}
 	if (lock >= 0)
 		close(lock);
-	sbuf_release(&cfg);
 	free(cache);
 	free(bbdir);
 	free(final);
 	free(result);
 	free(lockpath);
-	free(log);
+	free(tmp);
 	free(keep_log);
-	free(src);
-	free(top);
-	free(prefix);
 	return r;
 }
 
@@ -718,22 +639,16 @@ int busybox_resolve(const struct busybox_opts *o, char **binary, bool *built,
 		free(abs);
 		return -EINVAL;
 	}
-	/* ELF magic decides binary versus tarball. */
-	char magic[4] = "";
-	int fd = open(abs, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic))
-			memset(magic, 0, sizeof(magic));
-		close(fd);
-	}
-	if (memcmp(magic, ELFMAG, SELFMAG) && tarball_is_archive(abs)) {
+	/* ELF or not decides binary versus tarball. */
+	bool elf = elf_is_elf(abs);
+	if (!elf && tarball_is_archive(abs)) {
 		r = build(o, abs, true, binary, built, why);
 		free(abs);
 		return r;
 	}
 	struct sbuf ewhy = SBUF_INIT;
 	r = elf_check_static(spec, &ewhy);
-	if (r == -ENOEXEC && memcmp(magic, ELFMAG, SELFMAG))
+	if (r == -ENOEXEC && !elf)
 		sbuf_addf(why, "'%s' is neither an x86_64 ELF executable nor a source tarball",
 			  spec);
 	else if (r)

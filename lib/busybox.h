@@ -20,18 +20,13 @@
 
 #include <stdbool.h>
 
+#include "elfsym.h"
 #include "util.h"
 
 /* Debian's busybox-static installs here. */
 #define BUSYBOX_SYSTEM "/bin/busybox"
 
-/*
- * Is path a statically linked x86_64 ELF executable?  0 when it is (static
- * PIE included: no PT_INTERP and no DT_NEEDED), -ENOEXEC when it is not
- * (not ELF, 32-bit, another machine, not an executable, dynamically
- * linked), -errno when it cannot be read; *why says which.
- */
-int elf_check_static(const char *path, struct sbuf *why);
+/* elf_check_static() (lib/elfsym.h) tells whether a binary is static x86_64. */
 
 typedef void (*busybox_progress_fn)(void *arg, const char *msg);
 

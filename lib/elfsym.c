@@ -1,14 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The one ELF reader, on libelf/gelf. */
 #include "elfsym.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* ---- opening ---- */
+
+struct elf_file {
+	int fd;
+	Elf *e;
+};
+
+/* 0, -errno when the file cannot be opened, -ENOEXEC when it is not ELF. */
+static int elf_file_open(const char *path, struct elf_file *f)
+{
+	static bool ready;
+
+	if (!ready) {
+		if (elf_version(EV_CURRENT) == EV_NONE)
+			return -ENOEXEC;
+		ready = true;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return -errno;
+	f->e = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!f->e || elf_kind(f->e) != ELF_K_ELF) {
+		elf_end(f->e);
+		close(f->fd);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static void elf_file_close(struct elf_file *f)
+{
+	elf_end(f->e);
+	close(f->fd);
+}
+
+bool elf_is_elf(const char *path)
+{
+	struct elf_file f;
+
+	if (elf_file_open(path, &f))
+		return false;
+	elf_file_close(&f);
+	return true;
+}
+
+static bool is_elf64_le(Elf *e)
+{
+	const char *id = elf_getident(e, NULL);
+	return id && id[EI_CLASS] == ELFCLASS64 && id[EI_DATA] == ELFDATA2LSB;
+}
+
+/* The first section of type TYPE (the last one when last) and its header, or NULL. */
+static Elf_Scn *find_section(Elf *e, Elf64_Word type, bool last, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL, *found = NULL;
+	GElf_Shdr cur;
+
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, &cur) && cur.sh_type == type) {
+			found = scn;
+			*sh = cur;
+			if (!last)
+				break;
+		}
+	return found;
+}
+
+/* ---- symbols ---- */
 
 static int cmp_sym(const void *a, const void *b)
 {
@@ -19,76 +89,57 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int elf_symtab_load(const char *path, struct elf_symtab *t)
+static bool wanted(const GElf_Sym *s, size_t strsize)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-	struct stat st;
-	const unsigned char *m;
+	int type = GELF_ST_TYPE(s->st_info);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-		close(fd);
+	return (type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE) &&
+	       s->st_name && s->st_name < strsize && s->st_shndx != SHN_UNDEF;
+}
+
+static int load_symbols(Elf *e, struct elf_symtab *t)
+{
+	GElf_Shdr symsh = { 0 };
+	Elf_Scn *scn = find_section(e, SHT_SYMTAB, true, &symsh);
+	Elf_Data *syms = scn ? elf_getdata(scn, NULL) : NULL;
+	Elf_Scn *strscn = scn ? elf_getscn(e, symsh.sh_link) : NULL;
+	Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
+
+	if (!scn)
+		return -ENOENT;	/* stripped */
+	if (!syms || !strs || !strs->d_buf || !strs->d_size || !symsh.sh_entsize)
 		return -ENOEXEC;
-	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return -errno;
-	size_t size = (size_t)st.st_size;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > size ||
-	    (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > size - eh->e_shoff) {
-		r = -ENOEXEC;
-		goto out;
-	}
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
-	const Elf64_Shdr *symsh = NULL;
-	for (size_t i = 0; i < eh->e_shnum; i++)
-		if (sh[i].sh_type == SHT_SYMTAB)
-			symsh = &sh[i];
-	if (!symsh || symsh->sh_link >= eh->e_shnum) {
-		r = -ENOENT;	/* stripped */
-		goto out;
-	}
-	const Elf64_Shdr *strsh = &sh[symsh->sh_link];
-	if (symsh->sh_offset > size || symsh->sh_size > size - symsh->sh_offset ||
-	    strsh->sh_offset > size || strsh->sh_size > size - strsh->sh_offset || !strsh->sh_size) {
-		r = -ENOEXEC;
-		goto out;
-	}
-	const Elf64_Sym *syms = (const Elf64_Sym *)(m + symsh->sh_offset);
-	size_t nsyms = symsh->sh_size / sizeof(Elf64_Sym);
-	const char *strs = (const char *)(m + strsh->sh_offset);
 	struct elf_symtab nt = { 0 };
-	nt.strings = xmalloc(strsh->sh_size + 1);
-	memcpy(nt.strings, strs, strsh->sh_size);
-	nt.strings[strsh->sh_size] = '\0';
+	size_t nsyms = symsh.sh_size / symsh.sh_entsize;
+	nt.strings = xmalloc(strs->d_size + 1);
+	memcpy(nt.strings, strs->d_buf, strs->d_size);
+	nt.strings[strs->d_size] = '\0';
 	nt.syms = xcalloc(nsyms ? nsyms : 1, sizeof(*nt.syms));
 	for (size_t i = 0; i < nsyms; i++) {
-		int type = ELF64_ST_TYPE(syms[i].st_info);
-		if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE)
+		GElf_Sym s;
+		if (!gelf_getsym(syms, (int)i, &s) || !wanted(&s, strs->d_size))
 			continue;
-		if (!syms[i].st_name || syms[i].st_name >= strsh->sh_size ||
-		    syms[i].st_shndx == SHN_UNDEF)
-			continue;
-		const char *name = nt.strings + syms[i].st_name;
+		const char *name = nt.strings + s.st_name;
 		if (!*name || name[0] == '$')
 			continue;
 		nt.syms[nt.n].name = name;
-		nt.syms[nt.n].addr = syms[i].st_value;
+		nt.syms[nt.n].addr = s.st_value;
 		nt.n++;
 	}
 	qsort(nt.syms, nt.n, sizeof(*nt.syms), cmp_sym);
 	*t = nt;
-out:
-	munmap((void *)m, size);
+	return 0;
+}
+
+int elf_symtab_load(const char *path, struct elf_symtab *t)
+{
+	struct elf_file f;
+	int r = elf_file_open(path, &f);
+
+	if (r)
+		return r;
+	r = gelf_getclass(f.e) == ELFCLASS64 ? load_symbols(f.e, t) : -ENOEXEC;
+	elf_file_close(&f);
 	return r;
 }
 
@@ -152,4 +203,139 @@ void elf_symtab_suggest(const struct elf_symtab *t, const char *name, size_t max
 		strvec_push(out, c[k].name);
 	}
 	free(c);
+}
+
+/* ---- sections ---- */
+
+int elf_read_section(const char *path, const char *name, struct sbuf *out)
+{
+	struct elf_file f;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	int r = elf_file_open(path, &f);
+
+	if (r)
+		return r;
+	r = -ENOEXEC;
+	if (!is_elf64_le(f.e) || elf_getshdrstrndx(f.e, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(f.e, scn))) {
+		GElf_Shdr sh;
+		const char *n = gelf_getshdr(scn, &sh) ? elf_strptr(f.e, shstrndx, sh.sh_name) : NULL;
+		if (!n || strcmp(n, name))
+			continue;
+		Elf_Data *d = elf_rawdata(scn, NULL);
+		if (d && d->d_buf)
+			sbuf_add(out, d->d_buf, d->d_size);
+		r = d || sh.sh_type == SHT_NOBITS ? 0 : -ENOEXEC;
+		break;
+	}
+out:
+	elf_file_close(&f);
+	return r;
+}
+
+/* ---- static executables ---- */
+
+/* What makes an executable dynamic: PT_INTERP (named in interp), or DT_NEEDED. */
+static bool is_dynamic(Elf *e, size_t phnum, struct sbuf *interp)
+{
+	bool dynamic = false;
+
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph))
+			return true;	/* unreadable: assume the worst */
+		if (ph.p_type == PT_INTERP) {
+			Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+			if (d && d->d_size)
+				sbuf_addf(interp, "%.*s", (int)(d->d_size < 255 ? d->d_size : 255),
+					  (const char *)d->d_buf);
+			dynamic = true;
+		} else if (ph.p_type == PT_DYNAMIC) {
+			/* Static PIE has PT_DYNAMIC too, but needs no library. */
+			Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_DYN);
+			size_t n = d ? d->d_size / gelf_fsize(e, ELF_T_DYN, 1, EV_CURRENT) : 0;
+			GElf_Dyn dyn;
+			if (!n)
+				dynamic = true;
+			for (size_t j = 0; j < n && gelf_getdyn(d, (int)j, &dyn) && dyn.d_tag != DT_NULL; j++)
+				if (dyn.d_tag == DT_NEEDED)
+					dynamic = true;
+		}
+	}
+	return dynamic;
+}
+
+/* 0 when E is an x86_64 executable with program headers, else -ENOEXEC and why. */
+static int check_x86_64_exec(Elf *e, const char *path, size_t *phnum, struct sbuf *why)
+{
+	const char *id = elf_getident(e, NULL);
+	GElf_Ehdr eh;
+
+	if (!id || id[EI_CLASS] != ELFCLASS64) {
+		if (why)
+			sbuf_addf(why, "'%s' is a 32-bit ELF file; kdebug needs an x86_64 one", path);
+		return -ENOEXEC;
+	}
+	if (!gelf_getehdr(e, &eh)) {
+		if (why)
+			sbuf_addf(why, "'%s' is a truncated ELF file", path);
+		return -ENOEXEC;
+	}
+	if (id[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64) {
+		if (why)
+			sbuf_addf(why, "'%s' is an ELF file for machine %u, not x86_64",
+				  path, (unsigned)eh.e_machine);
+		return -ENOEXEC;
+	}
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+		if (why)
+			sbuf_addf(why, "'%s' is not an ELF executable (type %u)", path,
+				  (unsigned)eh.e_type);
+		return -ENOEXEC;
+	}
+	if (elf_getphdrnum(e, phnum) || *phnum == 0) {
+		if (why)
+			sbuf_addf(why, "'%s' has no usable ELF program headers", path);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int elf_check_static(const char *path, struct sbuf *why)
+{
+	struct elf_file f;
+	struct stat st;
+	struct sbuf interp = SBUF_INIT;
+	size_t phnum;
+	int r;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (why)
+			sbuf_addf(why, "'%s' is not a regular file", path);
+		return -ENOEXEC;
+	}
+	r = elf_file_open(path, &f);
+	if (r) {
+		if (why && r == -ENOEXEC)
+			sbuf_addf(why, "'%s' is not an ELF executable", path);
+		else if (why)
+			sbuf_addf(why, "cannot open '%s': %s", path, strerror(-r));
+		return r;
+	}
+	r = check_x86_64_exec(f.e, path, &phnum, why);
+	if (!r && is_dynamic(f.e, phnum, &interp)) {
+		if (why) {
+			sbuf_addf(why, "'%s' is dynamically linked", path);
+			if (interp.len)
+				sbuf_addf(why, " (interpreter %s)", interp.buf);
+			sbuf_adds(why, "; a root filesystem needs a static busybox: "
+				  "install busybox-static, or pass --busybox SRC-DIR|TARBALL to build one");
+		}
+		r = -ENOEXEC;
+	}
+	sbuf_release(&interp);
+	elf_file_close(&f);
+	return r;
 }

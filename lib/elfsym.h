@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Symbol tables of ELF files (vmlinux, .ko): load, look up, suggest close
- * names.  Used to check breakpoints before anything starts.
+ * The one ELF reader (libelf/gelf; the library checks the bounds): symbol
+ * tables of vmlinux and .ko files (look up, suggest close names, to check
+ * breakpoints before anything starts), a named section's bytes (a .ko's
+ * .modinfo), and the "is it a static x86_64 executable" check of BusyBox.
  */
 #ifndef KDEBUG_ELFSYM_H
 #define KDEBUG_ELFSYM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,12 +25,32 @@ struct elf_symtab {
 	char *strings;
 };
 
-/* Load function and object symbols of a 64-bit ELF.  -ENOEXEC when not ELF64. */
+/*
+ * Load function and object symbols of a 64-bit ELF.  -ENOEXEC when not
+ * ELF64, -ENOENT when it has no symbol table (stripped), else -errno.
+ */
 int elf_symtab_load(const char *path, struct elf_symtab *t);
 void elf_symtab_free(struct elf_symtab *t);
 const struct elf_sym *elf_symtab_find(const struct elf_symtab *t, const char *name);
 /* Up to max close names (edit distance <= 2, or NAME as a prefix), best first. */
 void elf_symtab_suggest(const struct elf_symtab *t, const char *name, size_t max,
 			struct strvec *out);
+
+/* Is PATH an ELF file (of any class or machine)? */
+bool elf_is_elf(const char *path);
+
+/*
+ * Append the bytes of section NAME of a 64-bit little-endian ELF to *out.
+ * -ENOEXEC when the file is not such an ELF or has no such section, else -errno.
+ */
+int elf_read_section(const char *path, const char *name, struct sbuf *out);
+
+/*
+ * Is path a statically linked x86_64 ELF executable?  0 when it is (static
+ * PIE included: no PT_INTERP and no DT_NEEDED), -ENOEXEC when it is not
+ * (not ELF, 32-bit, another machine, not an executable, dynamically
+ * linked), -errno when it cannot be read; *why says which.
+ */
+int elf_check_static(const char *path, struct sbuf *why);
 
 #endif

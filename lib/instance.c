@@ -37,6 +37,7 @@
 #include <arpa/inet.h>
 
 #include "dhcp.h"
+#include "meta.h"
 #include "qmp.h"
 #include "proc.h"
 #include "util.h"
@@ -142,7 +143,7 @@ char *instance_path(const struct instance *in, const char *file)
 	return path_join(in->dir, file);
 }
 
-/* ---- info: key=value lines ---- */
+/* ---- info: a meta (JSON) object of these fields ---- */
 
 enum ftype { F_STR, F_PID, F_INT, F_LL };
 
@@ -170,100 +171,38 @@ static const struct field {
 #define FIELD(in, f, type) ((type *)((char *)(in) + (f)->off))
 #define CFIELD(in, f, type) ((const type *)((const char *)(in) + (f)->off))
 
-static void add_escaped(struct sbuf *sb, const char *s)
+/* A field's JSON value; NULL when a string is not valid UTF-8. */
+static json_t *field_json(const struct instance *in, const struct field *f)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '\\': sbuf_adds(sb, "\\\\"); break;
-		case '\n': sbuf_adds(sb, "\\n"); break;
-		case '\r': sbuf_adds(sb, "\\r"); break;
-		case '\t': sbuf_adds(sb, "\\t"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				sbuf_addf(sb, "\\x%02x", c);
-			else
-				sbuf_addch(sb, (char)c);
-		}
+	switch (f->type) {
+	case F_STR: {
+		const char *v = *CFIELD(in, f, char *);
+		return v ? json_string(v) : json_null();
 	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int unescape(const char *s, size_t len, char **out)
-{
-	struct sbuf sb = SBUF_INIT;
-	const char *end = s + len;
-
-	sbuf_add(&sb, "", 0);
-	while (s < end) {
-		if (*s != '\\') {
-			sbuf_addch(&sb, *s++);
-			continue;
-		}
-		if (++s == end)
-			goto bad;
-		switch (*s++) {
-		case '\\': sbuf_addch(&sb, '\\'); break;
-		case 'n': sbuf_addch(&sb, '\n'); break;
-		case 'r': sbuf_addch(&sb, '\r'); break;
-		case 't': sbuf_addch(&sb, '\t'); break;
-		case 'x': {
-			int h, l;
-			if (end - s < 2 || (h = hexval(s[0])) < 0 || (l = hexval(s[1])) < 0 ||
-			    (h == 0 && l == 0))
-				goto bad;
-			sbuf_addch(&sb, (char)(h * 16 + l));
-			s += 2;
-			break;
-		}
-		default:
-			goto bad;
-		}
+	case F_PID:
+		return json_integer(*CFIELD(in, f, pid_t));
+	case F_INT:
+		return json_integer(*CFIELD(in, f, int));
+	default:
+		return json_integer(*CFIELD(in, f, long long));
 	}
-	*out = sbuf_detach(&sb);
-	return 0;
-bad:
-	sbuf_release(&sb);
-	return -EINVAL;
 }
 
 char *instance_format_info(const struct instance *in)
 {
-	struct sbuf sb = SBUF_INIT;
+	json_t *o = json_object();
+	char *text = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		const struct field *f = &fields[i];
-		switch (f->type) {
-		case F_STR: {
-			const char *v = *CFIELD(in, f, char *);
-			if (!v)
-				continue;
-			sbuf_addf(&sb, "%s=", f->key);
-			add_escaped(&sb, v);
-			break;
-		}
-		case F_PID:
-			sbuf_addf(&sb, "%s=%ld", f->key, (long)*CFIELD(in, f, pid_t));
-			break;
-		case F_INT:
-			sbuf_addf(&sb, "%s=%d", f->key, *CFIELD(in, f, int));
-			break;
-		case F_LL:
-			sbuf_addf(&sb, "%s=%lld", f->key, *CFIELD(in, f, long long));
-			break;
-		}
-		sbuf_addch(&sb, '\n');
+		json_t *v = field_json(in, &fields[i]);
+		if (!v)
+			goto out;
+		json_object_set_new(o, fields[i].key, v);
 	}
-	return sbuf_detach(&sb);
+	text = meta_format(o);
+out:
+	json_decref(o);
+	return text;
 }
 
 static void instance_init(struct instance *in)
@@ -272,52 +211,45 @@ static void instance_init(struct instance *in)
 	in->lock_fd = -1;
 }
 
+/* Set field F of IN from V (a string, or an integer in 0..max). */
+static int field_set(struct instance *in, const struct field *f, const json_t *v)
+{
+	if (f->type == F_STR) {
+		if (!json_is_string(v))
+			return -EINVAL;
+		free(*FIELD(in, f, char *));
+		*FIELD(in, f, char *) = xstrdup(json_string_value(v));
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return -EINVAL;
+	json_int_t n = json_integer_value(v);
+	if (n < 0 || (unsigned long long)n > f->max)
+		return -ERANGE;
+	if (f->type == F_PID)
+		*FIELD(in, f, pid_t) = (pid_t)n;
+	else if (f->type == F_INT)
+		*FIELD(in, f, int) = (int)n;
+	else
+		*FIELD(in, f, long long) = (long long)n;
+	return 0;
+}
+
 int instance_parse_info(const char *text, struct instance *out)
 {
 	struct instance in;
-	int r = 0;
+	json_t *o;
+	int r = meta_parse(text, &o);
 
+	if (r)
+		return r;
 	instance_init(&in);
-	while (*text) {
-		const char *eol = strchrnul(text, '\n');
-		const char *eq = memchr(text, '=', (size_t)(eol - text));
-		const char *line = text;
-
-		text = *eol ? eol + 1 : eol;
-		if (eol == line || line[0] == '#')
-			continue;
-		if (!eq || eq == line) {
-			r = -EINVAL;
-			break;
-		}
-		const struct field *f = NULL;
-		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-			if (strlen(fields[i].key) == (size_t)(eq - line) &&
-			    !memcmp(fields[i].key, line, (size_t)(eq - line)))
-				f = &fields[i];
-		if (!f)
-			continue;	/* a newer kdebug's field: ignore */
-		char *val;
-		r = unescape(eq + 1, (size_t)(eol - eq - 1), &val);
-		if (r)
-			break;
-		if (f->type == F_STR) {
-			free(*FIELD(&in, f, char *));
-			*FIELD(&in, f, char *) = val;
-			continue;
-		}
-		unsigned long v;
-		r = parse_uint(val, f->max, &v);
-		free(val);
-		if (r)
-			break;
-		if (f->type == F_PID)
-			*FIELD(&in, f, pid_t) = (pid_t)v;
-		else if (f->type == F_INT)
-			*FIELD(&in, f, int) = (int)v;
-		else
-			*FIELD(&in, f, long long) = (long long)v;
+	for (size_t i = 0; i < ARRAY_SIZE(fields) && !r; i++) {
+		const json_t *v = json_object_get(o, fields[i].key);
+		if (v && !json_is_null(v))	/* unknown keys (a newer kdebug's) are ignored */
+			r = field_set(&in, &fields[i], v);
 	}
+	json_decref(o);
 	if (r) {
 		instance_free(&in);
 		return r;
@@ -331,26 +263,9 @@ json_t *instance_to_json(const struct instance *in)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		const struct field *f = &fields[i];
-		json_t *v;
-		switch (f->type) {
-		case F_STR: {
-			const char *s = *CFIELD(in, f, char *);
-			v = s ? json_string(s) : json_null();
-			break;
-		}
-		case F_PID:
-			v = json_integer(*CFIELD(in, f, pid_t));
-			break;
-		case F_INT:
-			v = json_integer(*CFIELD(in, f, int));
-			break;
-		default:
-			v = json_integer(*CFIELD(in, f, long long));
-			break;
-		}
+		json_t *v = field_json(in, &fields[i]);
 		/* json_string() is NULL for invalid UTF-8: keep the key, say null. */
-		json_object_set_new(o, f->key, v ? v : json_null());
+		json_object_set_new(o, fields[i].key, v ? v : json_null());
 	}
 	json_object_set_new(o, "dir", in->dir ? json_string(in->dir) : json_null());
 	return o;
@@ -374,14 +289,21 @@ void instance_list_free(struct instance *list, size_t n)
 	free(list);
 }
 
-int instance_save(const struct instance *in)
+static int write_info(const char *path, const struct instance *in)
 {
 	char *text = instance_format_info(in);
+	int r = text ? write_file_atomic(path, text, strlen(text), 0600) : -EILSEQ;
+
+	free(text);
+	return r;
+}
+
+int instance_save(const struct instance *in)
+{
 	char *path = instance_path(in, "info");
-	int r = write_file_atomic(path, text, strlen(text), 0600);
+	int r = write_info(path, in);
 
 	free(path);
-	free(text);
 	return r;
 }
 
@@ -633,7 +555,7 @@ static int rename_noreplace(const char *from, const char *to)
 static int make_new(const char *reg, struct instance *in, char **tmpp, int *lockp)
 {
 	char *tmp = path_join(reg, ".new-XXXXXX");
-	char *lock, *info, *text;
+	char *lock, *info;
 	int fd, r;
 
 	if (!mkdtemp(tmp)) {
@@ -655,9 +577,7 @@ static int make_new(const char *reg, struct instance *in, char **tmpp, int *lock
 		goto fail;
 	}
 	info = path_join(tmp, "info");
-	text = instance_format_info(in);
-	r = write_file_atomic(info, text, strlen(text), 0600);
-	free(text);
+	r = write_info(info, in);
 	free(info);
 	if (r)
 		goto fail;

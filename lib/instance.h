@@ -4,7 +4,7 @@
  * $XDG_RUNTIME_DIR/kdebug/<name>/ (or /tmp/kdebug-<uid>/ when unset), mode
  * 0700, holding:
  *   lock         flock()ed exclusively by the `kdebug run` that owns the VM
- *   info         key=value metadata, written to a temp file and renamed
+ *   info         metadata, a JSON object (lib/meta.c), written to a temp file and renamed
  *   qmp.sock     QMP socket (0600)
  *   console.log  full serial console
  *   qemu.log     QEMU's own stderr
@@ -57,7 +57,10 @@ bool instance_name_valid(const char *name);
  * rest and calls instance_save().
  */
 int instance_create(const char *name, struct instance *in);
-/* Rewrite DIR/info atomically; needs no lock (any process may update it). */
+/*
+ * Rewrite DIR/info atomically; needs no lock (any process may update it).
+ * -EILSEQ when a string field is not valid UTF-8 (JSON cannot hold it).
+ */
 int instance_save(const struct instance *in);
 /* Load a live instance; -ENOENT when there is none of that name (stale ones are removed). */
 int instance_load(const char *name, struct instance *in);
@@ -84,7 +87,12 @@ void instance_list_free(struct instance *list, size_t n);
 int instance_registry_lock(void);
 /* DIR/file, malloc'd. */
 char *instance_path(const struct instance *in, const char *file);
-/* Parse/format the info file (exposed for unit tests). */
+/*
+ * Parse/format the info file (exposed for unit tests).  Parsing: -EINVAL
+ * for text that is not a meta object (an older kdebug's key=value info) or
+ * a field of the wrong type, -ERANGE for a number out of range; *in is
+ * untouched on failure.  Formatting: NULL when a string is not valid UTF-8.
+ */
 int instance_parse_info(const char *text, struct instance *in);
 char *instance_format_info(const struct instance *in);
 /* Every info field (null when unset) plus "dir", for `ps --json`. */

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "meta.h"
 #include "proc.h"
 #include "qemu.h"
 #include "tarball.h"
@@ -51,14 +53,6 @@ bool kbuild_is_tarball_name(const char *path)
 	return false;
 }
 
-static uint32_t fnv32(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 char *kbuild_source_id(const char *path)
 {
 	char *abs = abspath(path);
@@ -84,7 +78,7 @@ char *kbuild_source_id(const char *path)
 	struct sbuf name = SBUF_INIT;
 	for (size_t i = 0; i < len; i++)
 		sbuf_addch(&name, isalnum((unsigned char)base[i]) || strchr("._-+", base[i]) ? base[i] : '_');
-	id = xasprintf("%s-%08x", name.buf, fnv32(key.buf));
+	id = xasprintf("%s-%08x", name.buf, hash_str32(key.buf));
 	sbuf_release(&name);
 	sbuf_release(&key);
 	free(abs);
@@ -247,25 +241,45 @@ out:
 
 /* ---- state ---- */
 
-int kbuild_state_load(const char *out, struct strvec *kv)
+/*
+ * An older kdebug's key=value kdebug-state, read once so that existing build
+ * directories (the test suite's cached kernel among them) keep their source
+ * and compiler; the next save writes the meta format.  config_hash is left
+ * out: it was computed with another hash.
+ */
+static int state_load_legacy(const char *path, struct strvec *kv)
 {
-	char *p = path_join(out, "kdebug-state");
 	struct sbuf text = SBUF_INIT;
-	int r = read_file_max(p, &text, 1 << 20);
+	int r = read_file_max(path, &text, 1 << 20);
 
-	free(p);
-	if (r) {
-		sbuf_release(&text);
-		return r;
-	}
-	for (const char *s = text.buf; s && *s;) {
+	for (const char *s = text.buf; !r && s && *s;) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		if (len && s[0] != '#' && memchr(s, '=', len))
+		if (len && s[0] != '#' && memchr(s, '=', len) && strncmp(s, "config_hash=", 12))
 			strvec_pushf(kv, "%.*s", (int)len, s);
 		s = nl ? nl + 1 : NULL;
 	}
 	sbuf_release(&text);
+	return r;
+}
+
+int kbuild_state_load(const char *out, struct strvec *kv)
+{
+	char *p = path_join(out, "kdebug-state");
+	json_t *o = NULL;
+	int r = meta_read(p, &o);
+	const char *key;
+	json_t *v;
+
+	if (r == -EINVAL)
+		r = state_load_legacy(p, kv);
+	free(p);
+	if (r || !o)
+		return r;
+	json_object_foreach(o, key, v)
+		if (json_is_string(v) && strcmp(key, "version"))
+			strvec_pushf(kv, "%s=%s", key, json_string_value(v));
+	json_decref(o);
 	return 0;
 }
 
@@ -298,38 +312,53 @@ void kbuild_state_set(struct strvec *kv, const char *key, const char *value)
 
 int kbuild_state_save(const char *out, const struct strvec *kv)
 {
-	struct sbuf text = SBUF_INIT;
+	json_t *o = json_object();
 	char *p = path_join(out, "kdebug-state");
-	int r;
+	int r = 0;
 
-	sbuf_adds(&text, "# written by kdebug config/build; see Documentation/kdebug-build.md\n");
-	for (size_t i = 0; i < kv->n; i++)
-		sbuf_addf(&text, "%s\n", kv->v[i]);
-	r = write_file_atomic(p, text.buf, text.len, 0644);
+	for (size_t i = 0; i < kv->n && !r; i++) {
+		const char *eq = strchr(kv->v[i], '=');
+		char *key = xstrndup(kv->v[i], (size_t)(eq - kv->v[i]));
+		json_t *v = json_string(eq + 1);
+		if (!v)
+			r = -EILSEQ;	/* not UTF-8 */
+		else
+			json_object_set_new(o, key, v);
+		free(key);
+	}
+	if (!r)
+		r = meta_write_atomic(p, o, 0644);
+	json_decref(o);
 	free(p);
-	sbuf_release(&text);
+	return r;
+}
+
+static int write_last(const char *path, const char *out)
+{
+	json_t *o = json_pack("{s:s?}", "build_dir", out);
+	int r = o ? meta_write_atomic(path, o, 0644) : -EILSEQ;
+
+	json_decref(o);
 	return r;
 }
 
 int kbuild_remember(const char *cache, const char *source_id, const char *out)
 {
-	char *line = xasprintf("%s\n", out);
 	char *p = path_join(cache, "last-build");
 	int r = mkdir_p(cache, 0755);
 
 	if (!r)
-		r = write_file_atomic(p, line, strlen(line), 0644);
+		r = write_last(p, out);
 	free(p);
 	if (!r && source_id) {
 		char *d = path_join(cache, "last-build.d");
 		r = mkdir_p(d, 0755);
 		p = path_join(d, source_id);
 		if (!r)
-			r = write_file_atomic(p, line, strlen(line), 0644);
+			r = write_last(p, out);
 		free(p);
 		free(d);
 	}
-	free(line);
 	return r;
 }
 
@@ -352,24 +381,67 @@ char *kbuild_last(const char *cache, const char *source_id)
 {
 	char *p = source_id ? xasprintf("%s/last-build.d/%s", cache, source_id) :
 			      path_join(cache, "last-build");
-	char *r = read_line_file(p);
+	const char *dir;
+	char *r = NULL;
+	json_t *o;
+
+	if (!meta_read(p, &o)) {
+		dir = meta_str(o, "build_dir");
+		if (dir && *dir)
+			r = xstrdup(dir);
+		json_decref(o);
+	}
+	free(p);
+	return r;
+}
+
+unsigned long kbuild_stats_get(const char *cache, const char *key)
+{
+	char *p = path_join(cache, "build-stats");
+	unsigned long r = 0;
+	json_t *o;
+
+	if (!meta_read(p, &o)) {
+		json_int_t n = json_integer_value(json_object_get(json_object_get(o, "objects"), key));
+		r = n > 0 ? (unsigned long)n : 0;
+		json_decref(o);
+	}
+	free(p);
+	return r;
+}
+
+int kbuild_stats_put(const char *cache, const char *key, unsigned long objects)
+{
+	char *p = path_join(cache, "build-stats");
+	json_t *o = NULL, *objs;
+	int r;
+
+	if (meta_read(p, &o))
+		o = json_object();
+	objs = json_object_get(o, "objects");
+	if (!json_is_object(objs)) {
+		objs = json_object();
+		json_object_set_new(o, "objects", objs);
+	}
+	json_object_set_new(objs, key, json_integer((json_int_t)objects));
+	r = mkdir_p(cache, 0755);
+	if (!r)
+		r = meta_write_atomic(p, o, 0644);
+	json_decref(o);
 	free(p);
 	return r;
 }
 
 char *kbuild_file_hash(const char *path)
 {
-	struct sbuf text = SBUF_INIT;
-	uint64_t h = 14695981039346656037ull;
+	struct hash h;
+	char hex[17];
 
-	if (read_file(path, &text)) {
-		sbuf_release(&text);
+	hash_init(&h);
+	if (hash_update_file(&h, path))
 		return NULL;
-	}
-	for (size_t i = 0; i < text.len; i++)
-		h = (h ^ (unsigned char)text.buf[i]) * 1099511628211ull;
-	sbuf_release(&text);
-	return xasprintf("%016llx", (unsigned long long)h);
+	hash_final_hex(&h, hex, 16);
+	return xstrdup(hex);
 }
 
 char *kbuild_default_cc(void)
@@ -556,21 +628,6 @@ static void make_args(struct strvec *args, const char *src, const char *out, con
 		strvec_pushf(args, "CC=%s", cc);
 	for (size_t i = 0; targets && targets[i]; i++)
 		strvec_push(args, targets[i]);
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why)

@@ -38,8 +38,12 @@ int kbuild_tree_version(const char *src, char **version);
 /* ---- build directories ---- */
 
 /*
- * OUT/kdebug-state: "key=value" lines (src, source, source_id, profile,
- * version, cc, config, build, objects, match, ...).
+ * OUT/kdebug-state: a meta (JSON) object of strings (src, source,
+ * source_id, profile, version, cc, config_hash, build, objects, match, ...),
+ * handled here as "key=value" entries of a strvec.  Loading also reads an
+ * older kdebug's key=value file (except its config_hash, computed with
+ * another hash), so existing build directories keep working; the next save
+ * writes JSON.  Saving fails with -EILSEQ when a value is not UTF-8.
  */
 int kbuild_state_load(const char *out, struct strvec *kv);
 const char *kbuild_state_get(const struct strvec *kv, const char *key);
@@ -48,12 +52,19 @@ int kbuild_state_save(const char *out, const struct strvec *kv);
 
 /*
  * The last build configured for a source (source_id) and overall
- * (source_id NULL): CACHE/last-build and CACHE/last-build.d/<source id>.
+ * (source_id NULL): CACHE/last-build and CACHE/last-build.d/<source id>,
+ * meta objects naming the "build_dir".
  */
 int kbuild_remember(const char *cache, const char *source_id, const char *out);
 char *kbuild_last(const char *cache, const char *source_id);
+/*
+ * Objects compiled by a full build of KEY ("minimal/6.1.192"), from earlier
+ * builds (CACHE/build-stats, a meta object); 0 when unknown.
+ */
+unsigned long kbuild_stats_get(const char *cache, const char *key);
+int kbuild_stats_put(const char *cache, const char *key, unsigned long objects);
 
-/* Content hash of a file (16 hex digits, FNV-1a 64), or NULL when unreadable. */
+/* Content hash of a file (16 hex digits of hash.h's hash), or NULL when unreadable. */
 char *kbuild_file_hash(const char *path);
 
 /* The compiler kdebug passes as CC=: "ccache gcc" when ccache is installed, else NULL. */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* ---- .config ---- */
 
 void kconfig_init(struct kconfig *c)
@@ -313,10 +315,7 @@ fail:
 
 static unsigned long hash_name(const char *s)
 {
-	unsigned long h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return hash_str32(s);
 }
 
 static struct kconfig_sym **db_slot(const struct kconfig_db *db, const char *name)

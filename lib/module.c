@@ -2,10 +2,11 @@
 #include "module.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "elfsym.h"
 
 char *module_modinfo_get(const char *modinfo, size_t len, const char *key)
 {
@@ -23,43 +24,7 @@ char *module_modinfo_get(const char *modinfo, size_t len, const char *key)
 
 int module_read_modinfo(const char *ko, struct sbuf *out)
 {
-	struct sbuf f = SBUF_INIT;
-	int ret = read_file_max(ko, &f, 256u << 20);
-	if (ret < 0)
-		goto out;
-	ret = -ENOEXEC;
-	const unsigned char *b = (const unsigned char *)f.buf;
-	if (f.len < sizeof(Elf64_Ehdr) || memcmp(b, ELFMAG, SELFMAG) ||
-	    b[EI_CLASS] != ELFCLASS64 || b[EI_DATA] != ELFDATA2LSB)
-		goto out;
-	Elf64_Ehdr eh;
-	memcpy(&eh, b, sizeof(eh));
-	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > f.len ||
-	    (unsigned long long)eh.e_shnum * sizeof(Elf64_Shdr) > f.len - eh.e_shoff ||
-	    eh.e_shstrndx >= eh.e_shnum)
-		goto out;
-	Elf64_Shdr str;
-	memcpy(&str, b + eh.e_shoff + eh.e_shstrndx * sizeof(Elf64_Shdr), sizeof(str));
-	if (str.sh_offset > f.len || str.sh_size > f.len - str.sh_offset)
-		goto out;
-	for (unsigned i = 0; i < eh.e_shnum; i++) {
-		Elf64_Shdr sh;
-		memcpy(&sh, b + eh.e_shoff + i * sizeof(Elf64_Shdr), sizeof(sh));
-		if (sh.sh_name >= str.sh_size)
-			continue;
-		const char *name = f.buf + str.sh_offset + sh.sh_name;
-		if (strnlen(name, str.sh_size - sh.sh_name) == str.sh_size - sh.sh_name ||
-		    strcmp(name, ".modinfo"))
-			continue;
-		if (sh.sh_offset > f.len || sh.sh_size > f.len - sh.sh_offset)
-			goto out;
-		sbuf_add(out, f.buf + sh.sh_offset, sh.sh_size);
-		ret = 0;
-		break;
-	}
-out:
-	sbuf_release(&f);
-	return ret;
+	return elf_read_section(ko, ".modinfo", out);
 }
 
 int module_vermagic(const char *ko, char **vermagic)

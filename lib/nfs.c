@@ -363,6 +363,170 @@ bool nfs_server_running(struct nfs_server *s)
 	return s && s->started && proc_running(&s->proc);
 }
 
+/* What must hold before anything is created: client, directory, ganesha, root. */
+static int server_check(const struct nfs_server_opts *o, const char *client, char **dirp,
+			char **progp, struct sbuf *why)
+{
+	if (nfs_client_check(client) < 0) {
+		if (why)
+			sbuf_addf(why, "'%s' is not an address or address/prefix an export can be limited to", client);
+		return -EINVAL;
+	}
+	if (!o->dir || !is_dir(o->dir)) {
+		if (why)
+			sbuf_addf(why, "cannot export '%s': not a directory", o->dir ? o->dir : "");
+		return -ENOENT;
+	}
+	*dirp = abspath(o->dir);
+	if (nfs_dir_check(*dirp) < 0) {
+		if (why)
+			sbuf_addf(why, "cannot export '%s': the kernel's nfsroot= cannot name a path "
+				  "with ',', ':', '%%', quotes or spaces", *dirp);
+		return -EINVAL;
+	}
+	*progp = o->ganesha ? xstrdup(o->ganesha) : find_in_path("ganesha.nfsd");
+	if (!*progp || (!o->ganesha && !have_fsal_vfs())) {
+		if (why)
+			sbuf_addf(why, "nfs-ganesha is not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)");
+		return -ENOENT;
+	}
+	if (geteuid() != 0) {
+		if (why)
+			sbuf_addf(why, "the NFS server needs root (nfs-ganesha's VFS backend opens files by handle); "
+				  "run as root or use a 9p root");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The server's state directory (and its recovery/), as an absolute path. */
+static int server_state_dir(const struct nfs_server_opts *o, char **statep, struct sbuf *why)
+{
+	char *state = abspath(o->state_dir);
+	int ret = mkdir_p(state, 0700);
+
+	*statep = state;
+	if (ret < 0) {
+		if (why)
+			sbuf_addf(why, "cannot create '%s': %s", state, strerror(-ret));
+		return ret;
+	}
+	char *recov = path_join(state, "recovery");
+	ret = mkdir_p(recov, 0700);
+	free(recov);
+	return ret;
+}
+
+/* The NFS and MOUNT ports: the requested ones if free, else the next free ones. */
+static int server_ports(const struct nfs_server_opts *o, struct nfs_server *srv, struct sbuf *why)
+{
+	int ret;
+
+	srv->nfs_port = o->nfs_port;
+	srv->mount_port = o->mount_port;
+	if (srv->nfs_port > 0 && port_is_free(srv->nfs_port) != 1) {
+		if (why)
+			sbuf_addf(why, "port %d is in use; choose another NFS port", srv->nfs_port);
+		return -EADDRINUSE;
+	}
+	if (srv->mount_port > 0 && port_is_free(srv->mount_port) != 1) {
+		if (why)
+			sbuf_addf(why, "port %d is in use; choose another MOUNT port", srv->mount_port);
+		return -EADDRINUSE;
+	}
+	if (srv->nfs_port <= 0 && (ret = port_find_free(20490, &srv->nfs_port)) < 0)
+		return ret;
+	if (srv->mount_port <= 0) {
+		int start = srv->nfs_port + 1;
+		do {
+			if ((ret = port_find_free(start, &srv->mount_port)) < 0)
+				return ret;
+			start = srv->mount_port + 1;
+		} while (srv->mount_port == srv->nfs_port);
+	}
+	return 0;
+}
+
+/* Start ganesha.nfsd in the foreground of its own process group, output to OUT_LOG. */
+static int server_spawn(struct nfs_server *srv, const char *prog, const char *out_log,
+			struct sbuf *why)
+{
+	int ofd = open_log(out_log), ret;
+
+	if (ofd < 0)
+		return -errno;
+	strvec_pushl(&srv->proc.args, prog, "-F", "-L", srv->log, "-f", srv->conf, "-p", srv->pidfile, NULL);
+	srv->proc.in = PROC_NULL;
+	srv->proc.out = ofd;
+	srv->proc.err_to_out = true;
+	srv->proc.new_pgrp = true;
+	ret = proc_start(&srv->proc);
+	close(ofd);
+	if (ret < 0) {
+		if (why)
+			sbuf_addf(why, "cannot run '%s': %s", prog, strerror(-ret));
+		return ret;
+	}
+	srv->started = true;
+	return 0;
+}
+
+/* Wait until both ports accept connections; say why not (with the logs' tails). */
+static int server_wait(struct nfs_server *srv, const char *out_log, long long end, int timeout,
+		       struct sbuf *why)
+{
+	int ret;
+
+	while (!(tcp_accepts(srv->nfs_port) && tcp_accepts(srv->mount_port))) {
+		int r = now_ms() >= end ? -ETIMEDOUT : nap(&srv->proc, 50);
+		if (r == 0)
+			continue;
+		ret = r == 1 ? -EIO : r;
+		if (ret == -EIO) {
+			struct sbuf lg = SBUF_INIT;
+			read_file(srv->log, &lg);
+			if (strstr(sbuf_str(&lg), "Address already in use"))
+				ret = -EADDRINUSE;
+			sbuf_release(&lg);
+		}
+		if (why && ret != -EINTR) {
+			if (ret == -ETIMEDOUT)
+				sbuf_addf(why, "nfs-ganesha did not serve within %d s (log: %s)",
+					  timeout / 1000, srv->log);
+			else
+				sbuf_addf(why, "nfs-ganesha exited with status %d (log: %s)",
+					  proc_exit_code(&srv->proc), srv->log);
+			log_tail(srv->log, 4, why);
+			log_tail(out_log, 4, why);
+		}
+		return ret;
+	}
+	return 0;
+}
+
+/* Write the server's configuration into STATE; fills srv's paths. */
+static int server_conf(const struct nfs_server_opts *o, const char *dir, const char *state,
+		       const char *client, struct nfs_server *srv, struct sbuf *why)
+{
+	struct nfs_server_opts co = *o;
+	struct sbuf conf = SBUF_INIT;
+	int ret;
+
+	co.dir = dir;
+	co.state_dir = state;
+	co.client = client;
+	if ((ret = nfs_ganesha_conf(&co, srv->nfs_port, srv->mount_port, &conf)) < 0)
+		goto out;
+	srv->conf = path_join(state, "ganesha.conf");
+	srv->log = path_join(state, "ganesha.log");
+	srv->pidfile = path_join(state, "ganesha.pid");
+	if ((ret = write_file_atomic(srv->conf, conf.buf, conf.len, 0600)) < 0 && why)
+		sbuf_addf(why, "cannot write '%s': %s", srv->conf, strerror(-ret));
+out:
+	sbuf_release(&conf);
+	return ret;
+}
+
 int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, struct sbuf *why)
 {
 	struct nfs_server srv;
@@ -371,99 +535,21 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 	const char *client = o->client ? o->client : NFS_SLIRP_CLIENT;
 	int timeout = o->timeout_ms > 0 ? o->timeout_ms : 20000;
 	long long end = now_ms() + timeout;
-	struct sbuf conf = SBUF_INIT;
 	struct proc rpcb;
 	proc_init(&rpcb);
 	char *state = NULL, *dir = NULL, *out_log = NULL, *prog = NULL;
-	int lock_fd = -1, ret = 0;
+	int lock_fd = -1, ret;
 
-	if (nfs_client_check(client) < 0) {
-		if (why)
-			sbuf_addf(why, "'%s' is not an address or address/prefix an export can be limited to", client);
-		ret = -EINVAL;
-		goto out;
-	}
-	if (!o->dir || !is_dir(o->dir)) {
-		if (why)
-			sbuf_addf(why, "cannot export '%s': not a directory", o->dir ? o->dir : "");
-		ret = -ENOENT;
-		goto out;
-	}
-	dir = abspath(o->dir);
-	if (nfs_dir_check(dir) < 0) {
-		if (why)
-			sbuf_addf(why, "cannot export '%s': the kernel's nfsroot= cannot name a path "
-				  "with ',', ':', '%%', quotes or spaces", dir);
-		ret = -EINVAL;
-		goto out;
-	}
-	prog = o->ganesha ? xstrdup(o->ganesha) : find_in_path("ganesha.nfsd");
-	if (!prog || (!o->ganesha && !have_fsal_vfs())) {
-		if (why)
-			sbuf_addf(why, "nfs-ganesha is not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)");
-		ret = -ENOENT;
-		goto out;
-	}
-	if (geteuid() != 0) {
-		if (why)
-			sbuf_addf(why, "the NFS server needs root (nfs-ganesha's VFS backend opens files by handle); "
-				  "run as root or use a 9p root");
-		ret = -EPERM;
-		goto out;
-	}
-	state = abspath(o->state_dir);
-	if ((ret = mkdir_p(state, 0700)) < 0) {
-		if (why)
-			sbuf_addf(why, "cannot create '%s': %s", state, strerror(-ret));
-		goto out;
-	}
-	char *recov = path_join(state, "recovery");
-	ret = mkdir_p(recov, 0700);
-	free(recov);
+	ret = server_check(o, client, &dir, &prog, why);
+	if (!ret)
+		ret = server_state_dir(o, &state, why);
+	if (!ret)
+		ret = server_ports(o, &srv, why);
+	if (!ret)
+		ret = server_conf(o, dir, state, client, &srv, why);
 	if (ret < 0)
 		goto out;
-
-	/* Ports. */
-	srv.nfs_port = o->nfs_port;
-	srv.mount_port = o->mount_port;
-	if (srv.nfs_port > 0 && port_is_free(srv.nfs_port) != 1) {
-		if (why)
-			sbuf_addf(why, "port %d is in use; choose another NFS port", srv.nfs_port);
-		ret = -EADDRINUSE;
-		goto out;
-	}
-	if (srv.mount_port > 0 && port_is_free(srv.mount_port) != 1) {
-		if (why)
-			sbuf_addf(why, "port %d is in use; choose another MOUNT port", srv.mount_port);
-		ret = -EADDRINUSE;
-		goto out;
-	}
-	if (srv.nfs_port <= 0 && (ret = port_find_free(20490, &srv.nfs_port)) < 0)
-		goto out;
-	if (srv.mount_port <= 0) {
-		int start = srv.nfs_port + 1;
-		do {
-			if ((ret = port_find_free(start, &srv.mount_port)) < 0)
-				goto out;
-			start = srv.mount_port + 1;
-		} while (srv.mount_port == srv.nfs_port);
-	}
-
-	struct nfs_server_opts co = *o;
-	co.dir = dir;
-	co.state_dir = state;
-	co.client = client;
-	if ((ret = nfs_ganesha_conf(&co, srv.nfs_port, srv.mount_port, &conf)) < 0)
-		goto out;
-	srv.conf = path_join(state, "ganesha.conf");
-	srv.log = path_join(state, "ganesha.log");
-	srv.pidfile = path_join(state, "ganesha.pid");
 	out_log = path_join(state, "ganesha.out");
-	if ((ret = write_file_atomic(srv.conf, conf.buf, conf.len, 0600)) < 0) {
-		if (why)
-			sbuf_addf(why, "cannot write '%s': %s", srv.conf, strerror(-ret));
-		goto out;
-	}
 	unlink(srv.log);
 	unlink(out_log);
 
@@ -473,51 +559,11 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 				  strerror(-ret));
 		goto out;
 	}
-	if ((ret = ensure_rpcbind(o, state, &rpcb, end, why)) < 0)
-		goto out;
-
-	int ofd = open_log(out_log);
-	if (ofd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	strvec_pushl(&srv.proc.args, prog, "-F", "-L", srv.log, "-f", srv.conf, "-p", srv.pidfile, NULL);
-	srv.proc.in = PROC_NULL;
-	srv.proc.out = ofd;
-	srv.proc.err_to_out = true;
-	srv.proc.new_pgrp = true;
-	ret = proc_start(&srv.proc);
-	close(ofd);
-	if (ret < 0) {
-		if (why)
-			sbuf_addf(why, "cannot run '%s': %s", prog, strerror(-ret));
-		goto out;
-	}
-	srv.started = true;
-	while (!(tcp_accepts(srv.nfs_port) && tcp_accepts(srv.mount_port))) {
-		int r = now_ms() >= end ? -ETIMEDOUT : nap(&srv.proc, 50);
-		if (r == 0)
-			continue;
-		ret = r == 1 ? -EIO : r;
-		if (ret == -EIO) {
-			struct sbuf lg = SBUF_INIT;
-			read_file(srv.log, &lg);
-			if (strstr(sbuf_str(&lg), "Address already in use"))
-				ret = -EADDRINUSE;
-			sbuf_release(&lg);
-		}
-		if (why && ret != -EINTR) {
-			if (ret == -ETIMEDOUT)
-				sbuf_addf(why, "nfs-ganesha did not serve within %d s (log: %s)",
-					  timeout / 1000, srv.log);
-			else
-				sbuf_addf(why, "nfs-ganesha exited with status %d (log: %s)",
-					  proc_exit_code(&srv.proc), srv.log);
-			log_tail(srv.log, 4, why);
-			log_tail(out_log, 4, why);
-		}
-		goto out;
-	}
+	ret = ensure_rpcbind(o, state, &rpcb, end, why);
+	if (ret >= 0)
+		ret = server_spawn(&srv, prog, out_log, why);
+	if (ret >= 0)
+		ret = server_wait(&srv, out_log, end, timeout, why);
 out:
 	if (rpcb.pid > 0)
 		proc_terminate(&rpcb, 1000);
@@ -530,7 +576,6 @@ out:
 	} else {
 		*s = srv;
 	}
-	sbuf_release(&conf);
 	free(state);
 	free(dir);
 	free(out_log);

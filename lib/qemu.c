@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
+
 int accel_parse(const char *s, enum accel *out)
 {
 	if (!strcmp(s, "auto"))
@@ -237,10 +239,8 @@ void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id,
 
 void qemu_mac_from(const char *seed, char *buf)
 {
-	unsigned h = 2166136261u;	/* FNV-1a */
+	uint32_t h = hash_str32(seed);
 
-	for (const unsigned char *p = (const unsigned char *)seed; *p; p++)
-		h = (h ^ *p) * 16777619u;
 	snprintf(buf, 18, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 }
 

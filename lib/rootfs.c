@@ -26,7 +26,7 @@
 #include "busybox.h"
 #include "guest.h"
 #include "proc.h"
-#include "sha256.h"
+#include "hash.h"
 
 /* Bump whenever the layout or the writers change what comes out. */
 #define ROOTFS_FORMAT_VERSION "kdebug-rootfs-v1"
@@ -628,36 +628,32 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 
 /* ---- cpio (initramfs) ---- */
 
+struct archive_sink {
+	struct archive *a;
+	bool failed;		/* the archive refused data (not a read error) */
+};
+
+static int archive_chunk(void *arg, const void *data, size_t n)
+{
+	struct archive_sink *k = arg;
+
+	if (archive_write_data(k->a, data, n) == (la_ssize_t)n)
+		return 0;
+	k->failed = true;
+	return -EIO;
+}
+
 static int write_entry_data(struct archive *a, const struct rootfs_entry *e,
 			    struct sbuf *why)
 {
 	if (!e->host)
 		return archive_write_data(a, e->data, e->len) == (la_ssize_t)e->len ? 0 : -EIO;
-	int fd = open(e->host, O_RDONLY | O_CLOEXEC), r = 0;
-	char buf[65536];
-	if (fd < 0) {
-		r = -errno;
+	struct archive_sink k = { .a = a };
+	int r = read_path_chunks(e->host, archive_chunk, &k);
+	if (r && k.failed)
+		sbuf_addf(why, "cannot write the archive: %s", archive_error_string(a));
+	else if (r)
 		sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
-		return r;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (archive_write_data(a, buf, (size_t)n) != n) {
-			sbuf_addf(why, "cannot write the archive: %s", archive_error_string(a));
-			r = -EIO;
-			break;
-		}
-	}
-	close(fd);
 	return r;
 }
 
@@ -1161,23 +1157,23 @@ static void busybox_progress(void *arg, const char *msg)
 
 /* Everything that decides the output's bytes. */
 static int hash_inputs(const struct rootfs_opts *o, const struct rootfs_plan *plan,
-		       long long epoch, unsigned char digest[SHA256_LEN], struct sbuf *why)
+		       long long epoch, unsigned char digest[HASH_LEN], struct sbuf *why)
 {
-	struct sha256 c;
+	struct hash c;
 	char buf[128];
 
-	sha256_init(&c);
-	sha256_update_str(&c, ROOTFS_FORMAT_VERSION);
-	sha256_update_str(&c, rootfs_format_name(o->format));
+	hash_init(&c);
+	hash_update_str(&c, ROOTFS_FORMAT_VERSION);
+	hash_update_str(&c, rootfs_format_name(o->format));
 	snprintf(buf, sizeof(buf), "epoch %lld", epoch);
-	sha256_update_str(&c, buf);
+	hash_update_str(&c, buf);
 	if (o->format == ROOTFS_INITRAMFS) {
-		sha256_update_str(&c, compress_names[o->compress]);
+		hash_update_str(&c, compress_names[o->compress]);
 		/* libarchive 3.6 leaks a buffer per call of this: ask once. */
 		static const char *details;
 		if (!details)
 			details = archive_version_details();
-		sha256_update_str(&c, details);
+		hash_update_str(&c, details);
 	} else if (o->format != ROOTFS_DIR) {
 		struct sbuf err = SBUF_INIT, conf = SBUF_INIT;
 		int code = 0;
@@ -1197,63 +1193,246 @@ static int hash_inputs(const struct rootfs_opts *o, const struct rootfs_plan *pl
 			sbuf_release(&err);
 			return -ENOTSUP;
 		}
-		sha256_update_str(&c, sbuf_str(&err));
+		hash_update_str(&c, sbuf_str(&err));
 		const char *cf = getenv("MKE2FS_CONFIG");
 		if (read_file(cf && *cf ? cf : "/etc/mke2fs.conf", &conf) == 0)
-			sha256_update_str(&c, conf.buf);
+			hash_update_str(&c, conf.buf);
 		sbuf_release(&conf);
 		sbuf_release(&err);
 		snprintf(buf, sizeof(buf), "size %llu", o->size ? o->size : ROOTFS_DEFAULT_SIZE);
-		sha256_update_str(&c, buf);
+		hash_update_str(&c, buf);
 	}
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct rootfs_entry *e = &plan->e[i];
 		snprintf(buf, sizeof(buf), "%d %o %u %u", (int)e->type, e->mode, e->major, e->minor);
-		sha256_update_str(&c, e->path);
-		sha256_update_str(&c, buf);
+		hash_update_str(&c, e->path);
+		hash_update_str(&c, buf);
 		if (e->target)
-			sha256_update_str(&c, e->target);
+			hash_update_str(&c, e->target);
 		if (e->type == ROOTFS_T_FILE && e->host) {
-			int r = sha256_update_file(&c, e->host);
+			int r = hash_update_file(&c, e->host);
 			if (r) {
 				sbuf_addf(why, "cannot read '%s': %s", e->host, strerror(-r));
 				return -EINVAL;
 			}
-			sha256_update(&c, "", 1);
+			hash_update(&c, "", 1);
 		} else if (e->type == ROOTFS_T_FILE) {
 			snprintf(buf, sizeof(buf), "%zu", e->len);
-			sha256_update_str(&c, buf);
-			sha256_update(&c, e->data, e->len);
+			hash_update_str(&c, buf);
+			hash_update(&c, e->data, e->len);
 		}
 	}
-	sha256_final(&c, digest);
+	hash_final(&c, digest);
 	return 0;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
+/* Where the output goes: *out in an existing directory *rdir (both real paths). */
+static int output_path(const struct rootfs_opts *o, char **rdirp, char **outp, struct sbuf *why)
 {
-	static const char x[] = "0123456789abcdef";
+	const char *base = path_basename(o->output);
+	struct stat st;
 
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[d[i] >> 4];
-		out[2 * i + 1] = x[d[i] & 15];
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		sbuf_addf(why, "output '%s' names no file; use -o DIR/NAME", o->output);
+		return -EINVAL;
 	}
-	out[2 * n] = '\0';
+	char *dir = path_dirname(o->output), *rdir = realpath(dir, NULL);
+	free(dir);
+	if (!rdir) {
+		sbuf_addf(why, "cannot write '%s': %s", o->output, strerror(errno));
+		return -EINVAL;
+	}
+	char *out = path_join(rdir, base);
+	const char *bad = NULL;
+	if (lstat(out, &st) == 0) {
+		if (o->format == ROOTFS_DIR && !S_ISDIR(st.st_mode))
+			bad = "'%s' exists and is not a directory; remove it or choose another --output";
+		else if (o->format == ROOTFS_DIR && !looks_like_kdebug_rootfs(out))
+			bad = "'%s' is a directory that kdebug did not make; remove it or choose another --output";
+		else if (o->format != ROOTFS_DIR && S_ISDIR(st.st_mode))
+			bad = "'%s' is a directory; choose a file name with -o";
+	}
+	if (bad) {
+		sbuf_addf(why, bad, o->output);
+		free(rdir);
+		free(out);
+		return -EINVAL;
+	}
+	*rdirp = rdir;
+	*outp = out;
+	return 0;
+}
+
+/* BusyBox, its applets, the plan, the hash of it all. */
+static int plan_inputs(const struct rootfs_opts *o, long long epoch, struct rootfs_plan *plan,
+		       struct rootfs_result *res, unsigned char digest[HASH_LEN], struct sbuf *why)
+{
+	struct busybox_opts bo = { .spec = o->busybox, .jobs = o->jobs,
+				   .progress = busybox_progress, .progress_arg = (void *)o };
+	struct sbuf applets = SBUF_INIT;
+	char *busybox = NULL;
+	int r = busybox_resolve(&bo, &busybox, &res->busybox_built, why);
+
+	if (!r)
+		r = busybox_list_applets(busybox, &applets, why);
+	if (!r)
+		r = rootfs_plan_make(plan, o, busybox, applets.buf, why);
+	if (!r) {
+		res->entries = plan->n;
+		r = hash_inputs(o, plan, epoch, digest, why);
+	}
+	sbuf_release(&applets);
+	free(busybox);
+	return r;
+}
+
+/* A temporary file or directory next to the output, in tmp->file. */
+static int tmp_create(const struct rootfs_opts *o, const char *rdir, struct tmp_paths *tmp,
+		      struct sbuf *why)
+{
+	char *pattern = xasprintf("%s/.%s.kdebug-XXXXXX", rdir, path_basename(o->output));
+
+	if (o->format == ROOTFS_DIR) {
+		if (mkdtemp(pattern))
+			tmp->file = pattern;
+	} else {
+		int fd = mkostemp(pattern, O_CLOEXEC);
+		if (fd >= 0) {
+			/* Like any new file: 0666 less the umask (mkostemp says 0600). */
+			mode_t um = umask(022);
+			umask(um);
+			fchmod(fd, 0666 & ~um);
+			close(fd);
+			tmp->file = pattern;
+		}
+	}
+	if (!tmp->file) {
+		sbuf_addf(why, "cannot write '%s': %s", o->output, strerror(errno));
+		free(pattern);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Write the plan in the chosen format into tmp->file. */
+static int write_output(const struct rootfs_opts *o, const struct rootfs_plan *plan,
+			const char *rdir, struct tmp_paths *tmp, const unsigned char *digest,
+			long long epoch, struct sbuf *why)
+{
+	int r = 0;
+
+	switch (o->format) {
+	case ROOTFS_INITRAMFS:
+		r = rootfs_write_cpio(plan, tmp->file, o->compress, epoch, why);
+		break;
+	case ROOTFS_DIR:
+		r = stage_tree(plan, tmp->file, geteuid() == 0, true, epoch, why);
+		break;
+	case ROOTFS_EXT3:
+	case ROOTFS_EXT4:
+		tmp->stage = xasprintf("%s/.%s.kdebug-stage-XXXXXX", rdir, path_basename(o->output));
+		if (!mkdtemp(tmp->stage)) {
+			r = -errno;
+			sbuf_addf(why, "cannot create a staging directory in '%s': %s", rdir,
+				  strerror(-r));
+			free(tmp->stage);
+			tmp->stage = NULL;
+			break;
+		}
+		tmp->script = xasprintf("%s.debugfs", tmp->stage);
+		r = write_ext(plan, o, tmp->file, tmp->stage, tmp->script, digest, epoch, why);
+		break;
+	}
+	if (!r && proc_interrupted()) {
+		sbuf_addf(why, "interrupted");
+		r = -EINTR;
+	}
+	return r;
+}
+
+/* Move tmp->file to OUT (a directory is exchanged with the old one, which tmp then holds). */
+static int put_in_place(const struct rootfs_opts *o, const char *out, struct tmp_paths *tmp,
+			struct sbuf *why)
+{
+	struct stat st;
+	int r;
+
+	if (o->format == ROOTFS_DIR && lstat(out, &st) == 0) {
+		if (renameat2(AT_FDCWD, tmp->file, AT_FDCWD, out, RENAME_EXCHANGE) < 0) {
+			r = -errno;
+			sbuf_addf(why, "cannot replace '%s': %s", o->output, strerror(-r));
+			return r;
+		}
+		/* tmp->file now holds the old tree; tmp_cleanup removes it. */
+	} else if (rename(tmp->file, out) < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot rename '%s' to '%s': %s", tmp->file, o->output, strerror(-r));
+		return r;
+	} else {
+		free(tmp->file);
+		tmp->file = NULL;
+	}
+	return 0;
+}
+
+/* The stamp of OUT (and the lock that serializes its builders) in the cache. */
+static int stamp_lock(const char *out, char **stamp, int *lock, struct sbuf *why)
+{
+	char *cache = cache_dir(), *stamps = path_join(cache, "rootfs/stamps");
+	char key[33], *lockpath = NULL;
+	struct hash c;
+	int r = mkdir_p(stamps, 0755);
+
+	if (r) {
+		sbuf_addf(why, "cannot create '%s': %s", stamps, strerror(-r));
+		goto out;
+	}
+	hash_init(&c);
+	hash_update_str(&c, out);
+	hash_final_hex(&c, key, 32);
+	*stamp = xasprintf("%s/%s", stamps, key);
+	lockpath = xasprintf("%s/%s.lock", stamps, key);
+	*lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*lock < 0 || flock(*lock, LOCK_EX) < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot lock '%s': %s", lockpath, strerror(-r));
+	}
+out:
+	free(cache);
+	free(stamps);
+	free(lockpath);
+	return r;
+}
+
+/* Does the stamp say OUT already holds what HASH describes?  Fills res then. */
+static bool up_to_date(const struct rootfs_opts *o, const char *out, const char *stamp,
+		       const char *hash, struct rootfs_result *res)
+{
+	struct sbuf old = SBUF_INIT;
+	struct stat st;
+	bool same = false;
+
+	if (!o->force && lstat(out, &st) == 0 && read_file(stamp, &old) == 0) {
+		char *line = stamp_line(hash, &st);
+		same = !strcmp(old.buf, line);
+		free(line);
+		if (same) {
+			res->up_to_date = true;
+			res->bytes = o->format == ROOTFS_DIR ? 0 : (unsigned long long)st.st_size;
+		}
+	}
+	sbuf_release(&old);
+	return same;
 }
 
 int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 {
-	struct busybox_opts bo = { .spec = o->busybox, .jobs = o->jobs,
-				   .progress = busybox_progress, .progress_arg = (void *)o };
 	struct rootfs_plan plan = { 0 };
-	struct sbuf applets = SBUF_INIT, old = SBUF_INIT;
 	struct tmp_paths tmp = { 0 };
 	struct rootfs_result res = { 0 };
-	unsigned char digest[SHA256_LEN];
-	char hash[SHA256_HEX_LEN + 1], key[SHA256_HEX_LEN + 1];
-	char *busybox = NULL, *dir = NULL, *rdir = NULL, *out = NULL, *cache = NULL;
-	char *stamps = NULL, *stamp = NULL, *lockpath = NULL, *line = NULL;
-	const char *base;
+	unsigned char digest[HASH_LEN];
+	char hash[HASH_HEX_LEN + 1];
+	char *rdir = NULL, *out = NULL, *stamp = NULL;
 	long long epoch;
 	int r, lock = -1;
 	bool pushed = false;
@@ -1269,170 +1448,35 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 		return -EINVAL;
 	}
 	r = rootfs_epoch(&epoch, why);
-	if (r)
-		return r;
-
-	/* Where the output goes: an existing, writable directory. */
-	base = path_basename(o->output);
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-		sbuf_addf(why, "output '%s' names no file; use -o DIR/NAME", o->output);
-		return -EINVAL;
-	}
-	dir = path_dirname(o->output);
-	rdir = realpath(dir, NULL);
-	if (!rdir) {
-		sbuf_addf(why, "cannot write '%s': %s", o->output, strerror(errno));
-		r = -EINVAL;
-		goto out;
-	}
-	out = path_join(rdir, base);
-	if (lstat(out, &st) == 0) {
-		if (o->format == ROOTFS_DIR && !S_ISDIR(st.st_mode)) {
-			sbuf_addf(why, "'%s' exists and is not a directory; remove it or choose "
-				  "another --output", o->output);
-			r = -EINVAL;
-			goto out;
-		}
-		if (o->format == ROOTFS_DIR && !looks_like_kdebug_rootfs(out)) {
-			sbuf_addf(why, "'%s' is a directory that kdebug did not make; remove it "
-				  "or choose another --output", o->output);
-			r = -EINVAL;
-			goto out;
-		}
-		if (o->format != ROOTFS_DIR && S_ISDIR(st.st_mode)) {
-			sbuf_addf(why, "'%s' is a directory; choose a file name with -o", o->output);
-			r = -EINVAL;
-			goto out;
-		}
-	}
-
-	/* BusyBox, its applets, the plan, the hash of it all. */
-	r = busybox_resolve(&bo, &busybox, &res.busybox_built, why);
+	if (!r)
+		r = output_path(o, &rdir, &out, why);
+	if (!r)
+		r = plan_inputs(o, epoch, &plan, &res, digest, why);
 	if (r)
 		goto out;
-	r = busybox_list_applets(busybox, &applets, why);
-	if (r)
-		goto out;
-	r = rootfs_plan_make(&plan, o, busybox, applets.buf, why);
-	if (r)
-		goto out;
-	res.entries = plan.n;
-	r = hash_inputs(o, &plan, epoch, digest, why);
-	if (r)
-		goto out;
-	hex(digest, SHA256_LEN, hash);
+	hash_hex(digest, HASH_LEN, hash);
 
 	/* One builder per output at a time; the stamp says what it holds. */
-	cache = cache_dir();
-	stamps = path_join(cache, "rootfs/stamps");
-	r = mkdir_p(stamps, 0755);
-	if (r) {
-		sbuf_addf(why, "cannot create '%s': %s", stamps, strerror(-r));
+	r = stamp_lock(out, &stamp, &lock, why);
+	if (r || up_to_date(o, out, stamp, hash, &res))
 		goto out;
-	}
-	{
-		struct sha256 c;
-		sha256_init(&c);
-		sha256_update_str(&c, out);
-		sha256_final_hex(&c, key);
-		key[32] = '\0';
-	}
-	stamp = xasprintf("%s/%s", stamps, key);
-	lockpath = xasprintf("%s/%s.lock", stamps, key);
-	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-		r = -errno;
-		sbuf_addf(why, "cannot lock '%s': %s", lockpath, strerror(-r));
-		goto out;
-	}
-	if (!o->force && lstat(out, &st) == 0 && read_file(stamp, &old) == 0) {
-		line = stamp_line(hash, &st);
-		if (!strcmp(old.buf, line)) {
-			res.up_to_date = true;
-			res.bytes = o->format == ROOTFS_DIR ? 0 : (unsigned long long)st.st_size;
-			r = 0;
-			goto out;
-		}
-		free(line);
-		line = NULL;
-	}
 
 	/* Build under a temporary name next to the output. */
 	cleanup_push(tmp_cleanup, &tmp);
 	pushed = true;
-	char *pattern = xasprintf("%s/.%s.kdebug-XXXXXX", rdir, base);
-	if (o->format == ROOTFS_DIR) {
-		if (mkdtemp(pattern))
-			tmp.file = pattern;
-	} else {
-		int fd = mkostemp(pattern, O_CLOEXEC);
-		if (fd >= 0) {
-			/* Like any new file: 0666 less the umask (mkostemp says 0600). */
-			mode_t um = umask(022);
-			umask(um);
-			fchmod(fd, 0666 & ~um);
-			close(fd);
-			tmp.file = pattern;
-		}
-	}
-	if (!tmp.file) {
-		sbuf_addf(why, "cannot write '%s': %s", o->output, strerror(errno));
-		free(pattern);
-		r = -EINVAL;
-		goto out;
-	}
-
-	switch (o->format) {
-	case ROOTFS_INITRAMFS:
-		r = rootfs_write_cpio(&plan, tmp.file, o->compress, epoch, why);
-		break;
-	case ROOTFS_DIR:
-		r = stage_tree(&plan, tmp.file, geteuid() == 0, true, epoch, why);
-		break;
-	case ROOTFS_EXT3:
-	case ROOTFS_EXT4:
-		tmp.stage = xasprintf("%s/.%s.kdebug-stage-XXXXXX", rdir, base);
-		if (!mkdtemp(tmp.stage)) {
-			r = -errno;
-			sbuf_addf(why, "cannot create a staging directory in '%s': %s", rdir,
-				  strerror(-r));
-			free(tmp.stage);
-			tmp.stage = NULL;
-			break;
-		}
-		tmp.script = xasprintf("%s.debugfs", tmp.stage);
-		r = write_ext(&plan, o, tmp.file, tmp.stage, tmp.script, digest, epoch, why);
-		break;
-	}
-	if (!r && proc_interrupted()) {
-		sbuf_addf(why, "interrupted");
-		r = -EINTR;
-	}
+	r = tmp_create(o, rdir, &tmp, why);
+	if (!r)
+		r = write_output(o, &plan, rdir, &tmp, digest, epoch, why);
+	if (!r)
+		r = put_in_place(o, out, &tmp, why);
 	if (r)
 		goto out;
-
-	/* Into place. */
-	if (o->format == ROOTFS_DIR && lstat(out, &st) == 0) {
-		if (renameat2(AT_FDCWD, tmp.file, AT_FDCWD, out, RENAME_EXCHANGE) < 0) {
-			r = -errno;
-			sbuf_addf(why, "cannot replace '%s': %s", o->output, strerror(-r));
-			goto out;
-		}
-		/* tmp.file now holds the old tree; tmp_cleanup removes it. */
-	} else if (rename(tmp.file, out) < 0) {
-		r = -errno;
-		sbuf_addf(why, "cannot rename '%s' to '%s': %s", tmp.file, o->output, strerror(-r));
-		goto out;
-	} else {
-		free(tmp.file);
-		tmp.file = NULL;
-	}
 	if (lstat(out, &st) == 0) {
-		line = stamp_line(hash, &st);
+		char *line = stamp_line(hash, &st);
 		write_file_atomic(stamp, line, strlen(line), 0644);
+		free(line);
 		res.bytes = o->format == ROOTFS_DIR ? 0 : (unsigned long long)st.st_size;
 	}
-	r = 0;
 out:
 	if (pushed) {
 		tmp_cleanup(&tmp);
@@ -1444,17 +1488,9 @@ out:
 	if (!r && o->result)
 		*o->result = res;
 	rootfs_plan_release(&plan);
-	sbuf_release(&applets);
-	sbuf_release(&old);
-	free(busybox);
-	free(dir);
 	free(rdir);
 	free(out);
-	free(cache);
-	free(stamps);
 	free(stamp);
-	free(lockpath);
-	free(line);
 	return r;
 }
 

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int verbosity;
 
 static void oom(void)
 {
@@ -300,36 +299,78 @@ char *strvec_join_shell(const struct strvec *sv)
 
 /* ---- files ---- */
 
-int read_file_max(const char *path, struct sbuf *out, size_t max)
+int write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sbuf sb = SBUF_INIT;
+	const char *p = data;
 
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		sbuf_grow(&sb, 8192);
-		ssize_t n = read(fd, sb.buf + sb.len, sb.alloc - sb.len - 1);
+	while (len) {
+		ssize_t n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = -errno;
-			close(fd);
-			sbuf_release(&sb);
-			return e;
+			return -errno;
 		}
-		if (n == 0)
-			break;
-		sb.len += (size_t)n;
-		sb.buf[sb.len] = '\0';
-		if (max && sb.len >= max)
-			break;
+		p += n;
+		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int read_fd_chunks(int fd, int (*fn)(void *arg, const void *data, size_t n), void *arg)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		int r = fn(arg, buf, (size_t)n);
+		if (r)
+			return r;
+	}
+}
+
+int read_path_chunks(const char *path, int (*fn)(void *arg, const void *data, size_t n), void *arg)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_fd_chunks(fd, fn, arg);
 	close(fd);
-	if (!sb.buf)
-		sbuf_add(&sb, "", 0);
+	return r;
+}
+
+struct read_max {
+	struct sbuf sb;
+	size_t max;
+};
+
+static int add_chunk(void *arg, const void *data, size_t n)
+{
+	struct read_max *rm = arg;
+
+	sbuf_add(&rm->sb, data, n);
+	return rm->max && rm->sb.len >= rm->max ? 1 : 0;	/* 1: enough */
+}
+
+int read_file_max(const char *path, struct sbuf *out, size_t max)
+{
+	struct read_max rm = { .sb = SBUF_INIT, .max = max };
+	int r = read_path_chunks(path, add_chunk, &rm);
+
+	if (r < 0) {
+		sbuf_release(&rm.sb);
+		return r;
+	}
+	if (!rm.sb.buf)
+		sbuf_add(&rm.sb, "", 0);
 	sbuf_release(out);
-	*out = sb;
+	*out = rm.sb;
 	return 0;
 }
 
@@ -360,23 +401,6 @@ ssize_t read_file_at(const char *path, void *buf, size_t len, off_t off)
 int read_file(const char *path, struct sbuf *out)
 {
 	return read_file_max(path, out, 0);
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -480,10 +504,14 @@ int rm_rf(const char *path)
 	return rm_rf_at(AT_FDCWD, path);
 }
 
+static int write_chunk(void *arg, const void *data, size_t n)
+{
+	return write_all(*(int *)arg, data, n);
+}
+
 int copy_file(const char *src, const char *dst, mode_t mode)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC), out, r = 0;
-	char buf[65536];
+	int in = open(src, O_RDONLY | O_CLOEXEC), out, r;
 
 	if (in < 0)
 		return -errno;
@@ -493,20 +521,7 @@ int copy_file(const char *src, const char *dst, mode_t mode)
 		close(in);
 		return r;
 	}
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		r = write_all(out, buf, (size_t)n);
-		if (r)
-			break;
-	}
+	r = read_fd_chunks(in, write_chunk, &out);
 	close(in);
 	if (close(out) < 0 && !r)
 		r = -errno;
@@ -732,45 +747,4 @@ long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- messages ---- */
-
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	struct sbuf sb = SBUF_INIT;
-
-	sbuf_adds(&sb, prefix);
-	sbuf_vaddf(&sb, fmt, ap);
-	sbuf_addch(&sb, '\n');
-	fflush(stdout);
-	(void)!write(STDERR_FILENO, sb.buf, sb.len);
-	sbuf_release(&sb);
-}
-
-void error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void warning(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vreport("note: ", fmt, ap);
-	va_end(ap);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small shared helpers: a growable string buffer (struct sbuf), an argv
- * vector (struct strvec), file helpers and the user-facing message printers
- * that commands use.  lib/ functions return 0 or -errno and never print;
- * only src/ calls error()/warning()/note().
+ * vector (struct strvec), file helpers (one read loop, one write loop),
+ * parsing.  lib/ functions return 0 or -errno and never print; the
+ * user-facing printers are src/report.h.
  */
 #ifndef KDEBUG_UTIL_H
 #define KDEBUG_UTIL_H
@@ -74,6 +74,15 @@ int read_file(const char *path, struct sbuf *out);
 /* Up to len bytes of path from offset off: the count (short at the end), or -errno. */
 ssize_t read_file_at(const char *path, void *buf, size_t len, off_t off);
 int read_file_max(const char *path, struct sbuf *out, size_t max);
+/*
+ * The one read loop: read FD (or PATH) to its end in chunks, calling
+ * fn(arg, data, n) for each; stops early when fn returns non-zero and
+ * returns that value.  0 at the end, -errno when reading fails.
+ */
+int read_fd_chunks(int fd, int (*fn)(void *arg, const void *data, size_t n), void *arg);
+int read_path_chunks(const char *path, int (*fn)(void *arg, const void *data, size_t n), void *arg);
+/* The one write loop: all of data to fd (retrying short writes and EINTR). */
+int write_all(int fd, const void *data, size_t len);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* Write to PATH.tmp.XXXXXX then rename over path. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
@@ -111,12 +120,6 @@ bool str_ends_with(const char *s, const char *suffix);
 
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
-
-/* User-facing messages (src/ only): "error: ...", "warning: ...", "note: ...". */
-void error(const char *fmt, ...) PRINTF(1, 2);
-void warning(const char *fmt, ...) PRINTF(1, 2);
-void note(const char *fmt, ...) PRINTF(1, 2);
-extern int verbosity;	/* -q: -1, default 0, -v: 1 */
 
 /* Exit codes. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -129,49 +129,6 @@ static void clear_line(struct display *d)
 	}
 }
 
-/* Objects of a full build of this profile and version, from earlier builds. */
-static unsigned long stats_get(const char *cache, const char *key)
-{
-	char *p = path_join(cache, "build-stats");
-	struct sbuf text = SBUF_INIT;
-	unsigned long r = 0;
-	size_t kl = strlen(key);
-
-	if (!read_file_max(p, &text, 1 << 20))
-		for (const char *s = text.buf; s && *s;) {
-			if (!strncmp(s, key, kl) && s[kl] == ' ')
-				r = strtoul(s + kl + 1, NULL, 10);
-			s = strchr(s, '\n');
-			if (s)
-				s++;
-		}
-	free(p);
-	sbuf_release(&text);
-	return r;
-}
-
-static void stats_put(const char *cache, const char *key, unsigned long objects)
-{
-	char *p = path_join(cache, "build-stats");
-	struct sbuf text = SBUF_INIT, out = SBUF_INIT;
-	size_t kl = strlen(key);
-
-	read_file_max(p, &text, 1 << 20);
-	for (const char *s = text.buf; s && *s;) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		if (!(len > kl && !strncmp(s, key, kl) && s[kl] == ' '))
-			sbuf_addf(&out, "%.*s\n", (int)len, s);
-		s = nl ? nl + 1 : NULL;
-	}
-	sbuf_addf(&out, "%s %lu\n", key, objects);
-	mkdir_p(cache, 0755);
-	write_file_atomic(p, out.buf, out.len, 0644);
-	free(p);
-	sbuf_release(&text);
-	sbuf_release(&out);
-}
-
 static bool makefile_has_target(const char *src, const char *target)
 {
 	char *mk = path_join(src, "Makefile");
@@ -303,7 +260,7 @@ static int build(struct build_opts *o)
 	};
 	if (fresh) {
 		const char *prev = kbuild_state_get(&state, "objects");
-		m.progress.total = prev ? strtoul(prev, NULL, 10) : stats_get(cache, stats_key);
+		m.progress.total = prev ? strtoul(prev, NULL, 10) : kbuild_stats_get(cache, stats_key);
 	}
 	log = path_join(out, "kdebug-build.log");
 	m.log = log;
@@ -373,7 +330,7 @@ static int build(struct build_opts *o)
 	if (fresh && m.progress.done) {
 		snprintf(buf, sizeof(buf), "%lu", m.progress.done);
 		kbuild_state_set(&state, "objects", buf);
-		stats_put(cache, stats_key, m.progress.done);
+		kbuild_stats_put(cache, stats_key, m.progress.done);
 	}
 	if (kbuild_state_save(out, &state))
 		warning("cannot write '%s/kdebug-state'", out);

@@ -59,7 +59,8 @@ static void human(unsigned long long b, char *buf, size_t len)
 		snprintf(buf, len, "%.1f KiB", (double)b / 1024);
 }
 
-int cmd_rootfs(int argc, char **argv)
+/* Options into *c: -1 to go on, else the exit code (--help, usage errors). */
+static int parse_options(int argc, char **argv, struct rootfs_cmd *c)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -74,8 +75,6 @@ int cmd_rootfs(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rootfs_cmd c = { 0 };
-	struct rootfs_result res = { 0 };
 	struct sbuf why = SBUF_INIT;
 	int opt, ret = EXIT_USAGE;
 	unsigned long jobs;
@@ -84,27 +83,27 @@ int cmd_rootfs(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:f:o:c:s:b:a:i:j:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			c.format = optarg;
-			if (rootfs_parse_format(optarg, &c.o.format)) {
+			c->format = optarg;
+			if (rootfs_parse_format(optarg, &c->o.format)) {
 				usage_error("rootfs", "unknown --format '%s' (initramfs, ext3, ext4, dir)",
 					    optarg);
 				goto out;
 			}
 			break;
 		case 'o':
-			c.o.output = optarg;
+			c->o.output = optarg;
 			break;
 		case 'c':
-			c.compress = optarg;
-			if (rootfs_parse_compress(optarg, &c.o.compress)) {
+			c->compress = optarg;
+			if (rootfs_parse_compress(optarg, &c->o.compress)) {
 				usage_error("rootfs", "unknown --compress '%s' (gzip, zstd, none)",
 					    optarg);
 				goto out;
 			}
 			break;
 		case 's':
-			c.size = optarg;
-			if (parse_size(optarg, &c.o.size) || c.o.size == 0) {
+			c->size = optarg;
+			if (parse_size(optarg, &c->o.size) || c->o.size == 0) {
 				usage_error("rootfs", "bad --size '%s' (e.g. 256M, 1G)", optarg);
 				goto out;
 			}
@@ -114,7 +113,7 @@ int cmd_rootfs(int argc, char **argv)
 				usage_error("rootfs", "--busybox needs a path");
 				goto out;
 			}
-			c.o.busybox = optarg;
+			c->o.busybox = optarg;
 			break;
 		case 'a': {
 			struct rootfs_add a;
@@ -123,8 +122,8 @@ int cmd_rootfs(int argc, char **argv)
 				usage_error("rootfs", "%s", why.buf);
 				goto out;
 			}
-			c.adds = xrealloc(c.adds, (c.n_adds + 1) * sizeof(*c.adds));
-			c.adds[c.n_adds++] = a;
+			c->adds = xrealloc(c->adds, (c->n_adds + 1) * sizeof(*c->adds));
+			c->adds[c->n_adds++] = a;
 			break;
 		}
 		case 'i':
@@ -132,18 +131,18 @@ int cmd_rootfs(int argc, char **argv)
 				usage_error("rootfs", "--init-cmd needs a command");
 				goto out;
 			}
-			c.cmds = xrealloc(c.cmds, (c.n_cmds + 1) * sizeof(*c.cmds));
-			c.cmds[c.n_cmds++] = optarg;
+			c->cmds = xrealloc(c->cmds, (c->n_cmds + 1) * sizeof(*c->cmds));
+			c->cmds[c->n_cmds++] = optarg;
 			break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &jobs) || !jobs) {
 				usage_error("rootfs", "bad --jobs '%s'", optarg);
 				goto out;
 			}
-			c.o.jobs = (int)jobs;
+			c->o.jobs = (int)jobs;
 			break;
 		case 'F':
-			c.o.force = true;
+			c->o.force = true;
 			break;
 		case 'h':
 			ret = print_help(help);
@@ -163,14 +162,48 @@ int cmd_rootfs(int argc, char **argv)
 		usage_error("rootfs", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (c.compress && c.o.format != ROOTFS_INITRAMFS) {
+	if (c->compress && c->o.format != ROOTFS_INITRAMFS) {
 		usage_error("rootfs", "--compress applies to --format initramfs only");
 		goto out;
 	}
-	if (c.size && c.o.format != ROOTFS_EXT3 && c.o.format != ROOTFS_EXT4) {
+	if (c->size && c->o.format != ROOTFS_EXT3 && c->o.format != ROOTFS_EXT4) {
 		usage_error("rootfs", "--size applies to --format ext3 and ext4 only");
 		goto out;
 	}
+	ret = -1;
+out:
+	sbuf_release(&why);
+	return ret;
+}
+
+/* "wrote 'rootfs.cpio.gz' (initramfs, gzip, 420 entries, 1.2 MiB)" or "up to date". */
+static void report(const struct rootfs_opts *o, const struct rootfs_result *res)
+{
+	if (res->up_to_date) {
+		note("'%s' is up to date", o->output);
+		return;
+	}
+	char size[32] = "";
+	if (o->format != ROOTFS_DIR)
+		human(res->bytes, size, sizeof(size));
+	note("wrote '%s' (%s%s%s, %zu entries%s%s)", o->output,
+	     rootfs_format_name(o->format),
+	     o->format == ROOTFS_INITRAMFS ? ", " : "",
+	     o->format == ROOTFS_INITRAMFS ?
+		(o->compress == ROOTFS_GZIP ? "gzip" :
+		 o->compress == ROOTFS_ZSTD ? "zstd" : "uncompressed") : "",
+	     res->entries, *size ? ", " : "", size);
+}
+
+int cmd_rootfs(int argc, char **argv)
+{
+	struct rootfs_cmd c = { 0 };
+	struct rootfs_result res = { 0 };
+	struct sbuf why = SBUF_INIT;
+	int ret = parse_options(argc, argv, &c);
+
+	if (ret >= 0)
+		goto out;
 	if (!c.o.output)
 		c.o.output = rootfs_default_output(c.o.format, c.o.compress);
 	c.o.adds = c.adds;
@@ -190,20 +223,7 @@ int cmd_rootfs(int argc, char **argv)
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (res.up_to_date) {
-		note("'%s' is up to date", c.o.output);
-	} else {
-		char size[32] = "";
-		if (c.o.format != ROOTFS_DIR)
-			human(res.bytes, size, sizeof(size));
-		note("wrote '%s' (%s%s%s, %zu entries%s%s)", c.o.output,
-		     rootfs_format_name(c.o.format),
-		     c.o.format == ROOTFS_INITRAMFS ? ", " : "",
-		     c.o.format == ROOTFS_INITRAMFS ?
-			(c.o.compress == ROOTFS_GZIP ? "gzip" :
-			 c.o.compress == ROOTFS_ZSTD ? "zstd" : "uncompressed") : "",
-		     res.entries, *size ? ", " : "", size);
-	}
+	report(&c.o, &res);
 	ret = EXIT_OK;
 out:
 	for (size_t i = 0; i < c.n_adds; i++)

@@ -2,6 +2,8 @@
 #ifndef KDEBUG_COMMANDS_H
 #define KDEBUG_COMMANDS_H
 
+#include "report.h"
+
 /*
  * Every command: parse its options with getopt_long into its own struct,
  * call lib/, report.  Return EXIT_OK, EXIT_FAIL or EXIT_USAGE (or, for

@@ -143,6 +143,37 @@ for vm in json.load(sys.stdin):
 sys.exit(1)' "$1" "$2"
 }
 
+# test_meta_field FILE KEY: a field of one of kdebug's metadata files (a
+# JSON object: an instance's info, a build's kdebug-state); fails when absent.
+# The cached test kernel's kdebug-state may come from an older kdebug, whose
+# key=value lines kdebug still reads: so does this.
+test_meta_field() {
+	python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+try:
+    v = json.loads(text).get(sys.argv[2])
+except ValueError:
+    kv = dict(l.split("=", 1) for l in text.splitlines() if "=" in l and not l.startswith("#"))
+    v = kv.get(sys.argv[2])
+if v is None:
+    sys.exit(1)
+print(v)' "$1" "$2"
+}
+
+# test_write_meta FILE KEY=VALUE...: write a metadata file as kdebug does
+# (all-digit values become numbers).
+test_write_meta() {
+	python3 -c '
+import json, sys
+o = {"version": 1}
+for kv in sys.argv[2:]:
+    k, v = kv.split("=", 1)
+    o[k] = int(v) if v.isdigit() else v
+open(sys.argv[1] + ".tmp", "w").write(json.dumps(o) + "\n")' "$@" &&
+	mv "$1.tmp" "$1"
+}
+
 # ---- The kernel built from source (t/test-kernel.sh) ----
 # KDEBUG_KERNEL_SOURCE: the tarball (default /usr/src/linux-source-6.1.tar.xz).
 # KDEBUG_KERNEL_CACHE: where it is unpacked and built once, outside the

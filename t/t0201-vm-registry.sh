@@ -42,9 +42,8 @@ start_vm() {
 	test_wait_for "test -s '$d/qemu.pid' && test -S '$d/qmp.sock'" 30 || return 1
 	QPID=$(cat "$d/qemu.pid")
 	ours $QPID "$d/qmp.sock"
-	printf 'name=%s\npid=%s\nqemu_pid=%s\nstarted=%s\nkernel=%s\naccel=tcg\n' \
-		"$name" "$OWNER" "$QPID" "$(date +%s)" "$KERNEL" >"$d/info.tmp" &&
-	mv "$d/info.tmp" "$d/info"
+	test_write_meta "$d/info" name="$name" pid="$OWNER" qemu_pid="$QPID" \
+		started="$(date +%s)" kernel="$KERNEL" accel=tcg
 }
 
 # A static busybox, and the kernel's ACPI button + evdev modules (unless built in).
@@ -150,7 +149,7 @@ test_expect_success 'gdbserver starts the gdbstub on 127.0.0.1 and records the p
 	kdebug gdbserver vm1 >out &&
 	port=$(sed -n "s/^gdbserver for vm1 on 127\.0\.0\.1:\([0-9]*\); attach with: kdebug gdb vm1\$/\1/p" out) &&
 	test -n "$port" && echo $port >gdb.port &&
-	grep -qx "gdb_port=$port" "$REG/vm1/info" &&
+	test "$(test_meta_field "$REG/vm1/info" gdb_port)" = "$port" &&
 	kdebug ps | grep -qE "^vm1 .* 127\.0\.0\.1:$port " &&
 	kdebug monitor vm1 info chardev | grep -q "tcp:127.0.0.1:$port" &&
 	hex=$(printf "%04X" $port) &&
@@ -181,24 +180,24 @@ QPID2=$(cat vm2.qpid 2>/dev/null)
 test_expect_success 'gdbserver on a port in use: one line, exit 2' '
 	test_expect_code 2 kdebug gdbserver vm2 $PORT 2>err &&
 	test "$(cat err)" = "error: port $PORT on 127.0.0.1 is in use; pick another port or omit it" &&
-	! grep -q gdb_port=$PORT "$REG/vm2/info"
+	! test "$(test_meta_field "$REG/vm2/info" gdb_port)" = "$PORT"
 '
 
 test_expect_success 'gdbserver without a port takes the next free one' '
 	kdebug gdbserver vm2 >out &&
 	port2=$(sed -n "s/^gdbserver for vm2 on 127\.0\.0\.1:\([0-9]*\);.*/\1/p" out) &&
 	test -n "$port2" && test "$port2" -gt "$PORT" &&
-	grep -qx "gdb_port=$port2" "$REG/vm2/info"
+	test "$(test_meta_field "$REG/vm2/info" gdb_port)" = "$port2"
 '
 
 test_expect_success 'gdbserver with another port moves the stub' '
-	port2=$(sed -n "s/^gdb_port=//p" "$REG/vm2/info") &&
+	port2=$(test_meta_field "$REG/vm2/info" gdb_port) &&
 	for p in $(seq $((port2 + 1)) $((port2 + 100))); do
 		grep -q ":$(printf %04X $p) " /proc/net/tcp || break
 	done &&
 	kdebug gdbserver vm2 $p >out &&
 	grep -q "^gdbserver for vm2 on 127.0.0.1:$p;" out &&
-	grep -qx "gdb_port=$p" "$REG/vm2/info" &&
+	test "$(test_meta_field "$REG/vm2/info" gdb_port)" = "$p" &&
 	kdebug monitor vm2 info chardev >out &&
 	grep -q "tcp:127.0.0.1:$p," out && ! grep -q "tcp:127.0.0.1:$port2," out &&
 	! grep -q "^ *[0-9]*: 0100007F:$(printf %04X $port2) 00000000:0000 0A" /proc/net/tcp
@@ -260,7 +259,7 @@ test_expect_success 'a VM whose owner died is stale: ps removes it' '
 	owner=$! && ours $owner "$REG/dead/lock" &&
 	test_wait_for "test -s sleep.pid" 10 &&
 	sleeper=$(cat sleep.pid) && ours $sleeper "sleep 1000" &&
-	printf "pid=%s\nqemu_pid=%s\nkernel=x\n" $owner $sleeper >"$REG/dead/info" &&
+	test_write_meta "$REG/dead/info" pid=$owner qemu_pid=$sleeper kernel=x &&
 	kdebug ps >out && grep -q "^dead " out &&
 	kill -9 $owner && kill -9 $sleeper &&
 	test_wait_for "! kill -0 $owner 2>/dev/null" 5 &&

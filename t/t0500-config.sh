@@ -44,8 +44,8 @@ test_expect_success 'minimal profile (the default) configures and verifies clean
 	grep -qx "CONFIG_GDB_SCRIPTS=y" out-min/.config &&
 	grep -qx "CONFIG_KGDB=y" out-min/.config &&
 	! grep -qx "CONFIG_RANDOMIZE_BASE=y" out-min/.config &&
-	grep -qx "verified=yes" out-min/kdebug-state &&
-	grep -qx "profile=minimal" out-min/kdebug-state &&
+	test "$(test_meta_field out-min/kdebug-state verified)" = "yes" &&
+	test "$(test_meta_field out-min/kdebug-state profile)" = "minimal" &&
 	grep -q "^CONFIG_FILE_LOCKING=y" out-min/kdebug.config
 '
 
@@ -56,7 +56,7 @@ test_expect_success 'every CONFIG_ line of configs/minimal.config is in the .con
 '
 
 test_expect_success 'the tarball is unpacked once, and the source tree stays clean' '
-	tree=$(sed -n "s/^src=//p" out-min/kdebug-state) &&
+	tree=$(test_meta_field out-min/kdebug-state src) &&
 	test -f "$tree/Makefile" && test -d "$tree/arch/x86" &&
 	case "$tree" in "$KDEBUG_CACHE_DIR"/src/linux-source-6.1-*) ;; *) false ;; esac &&
 	kdebug config --src "$SRC" --out out-min >out 2>err &&
@@ -66,9 +66,9 @@ test_expect_success 'the tarball is unpacked once, and the source tree stays cle
 '
 
 test_expect_success 'in a kernel tree, kdebug config uses it (out of tree)' '
-	tree=$(sed -n "s/^src=//p" out-min/kdebug-state) &&
+	tree=$(test_meta_field out-min/kdebug-state src) &&
 	(cd "$tree" && kdebug config --out "$TRASH/out-cwd") >out 2>err &&
-	grep -qx "src=$tree" out-cwd/kdebug-state &&
+	test "$(test_meta_field out-cwd/kdebug-state src)" = "$tree" &&
 	test ! -e "$tree/.config"
 '
 
@@ -77,14 +77,14 @@ test_expect_success 'outside a kernel tree, the default source is /usr/src/linux
 	if test "$newest" = "$SRC"; then
 		mkdir -p elsewhere && (cd elsewhere && kdebug config --out "$TRASH/out-default") >out 2>err &&
 		grep -q "^note: not in a kernel tree; using $SRC (pass --src to choose)" err &&
-		grep -qx "source=$SRC" out-default/kdebug-state
+		test "$(test_meta_field out-default/kdebug-state source)" = "$SRC"
 	else
 		echo "KDEBUG_KERNEL_SOURCE is not the newest /usr/src tarball: skipped"
 	fi
 '
 
 test_expect_success 'a tree with an in-tree configuration is refused (out-of-tree builds need it clean)' '
-	tree=$(sed -n "s/^src=//p" out-min/kdebug-state) &&
+	tree=$(test_meta_field out-min/kdebug-state src) &&
 	cp -al "$tree" dirty-tree && echo "CONFIG_X=y" >dirty-tree/.config &&
 	test_expect_code 1 kdebug config --src dirty-tree --out out-dirty 2>err &&
 	grep -q "has an in-tree configuration (.config, include/config); out-of-tree builds need a clean tree: run .make mrproper. there" err &&
@@ -131,7 +131,7 @@ test_expect_success '--force keeps the .config anyway, with warnings' '
 	grep -q "^warning: NFS_FS was requested but is off" err &&
 	grep -qx "# CONFIG_FILE_LOCKING is not set" out-forced/.config &&
 	! grep -qx "CONFIG_NFS_FS=y" out-forced/.config &&
-	grep -q "^verified=forced" out-forced/kdebug-state
+	test "$(test_meta_field out-forced/kdebug-state verified)" = "forced"
 '
 
 test_expect_success 'VIRTIO_NET trap on tinyconfig: VIRTIO_MENU is named' '

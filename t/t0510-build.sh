@@ -15,7 +15,7 @@ test_expect_success 'the build has bzImage, vmlinux, vmlinux-gdb.py and modules'
 	test -r "$KERNEL/vmlinux-gdb.py" &&
 	test -s "$KERNEL/scripts/gdb/linux/constants.py" &&
 	test -s "$KERNEL/modules.order" &&
-	test "$(cat "$KERNEL/include/config/kernel.release")" = "$(sed -n "s/^release=//p" "$KERNEL/kdebug-state")"
+	test "$(cat "$KERNEL/include/config/kernel.release")" = "$(test_meta_field "$KERNEL/kdebug-state" release)"
 '
 
 test_expect_success 'vmlinux has full debug info' '
@@ -33,8 +33,8 @@ test_expect_success 'the .config has what the minimal profile requests' '
 '
 
 test_expect_success 'bzImage and vmlinux are from the same build (recorded, and --check)' '
-	grep -qx "match=ok" "$KERNEL/kdebug-state" &&
-	grep -qx "build=ok" "$KERNEL/kdebug-state" &&
+	test "$(test_meta_field "$KERNEL/kdebug-state" match)" = "ok" &&
+	test "$(test_meta_field "$KERNEL/kdebug-state" build)" = "ok" &&
 	kdebug build --check --out "$KERNEL" >out &&
 	grep -q "^ok: .*bzImage and .*vmlinux are from the same build (6.1.[0-9]* (" out
 '
@@ -80,12 +80,12 @@ test_expect_success 'a rebuild with nothing to do takes seconds and compiles not
 	cat out err &&
 	grep -q "^built Linux 6.1.[0-9]* in .* (0 objects compiled)" out &&
 	test $((end - start)) -lt 60 &&
-	grep -qx "match=ok" "$KERNEL/kdebug-state" &&
+	test "$(test_meta_field "$KERNEL/kdebug-state" match)" = "ok" &&
 	grep -q "bzImage is ready" "$KERNEL/kdebug-build.log"
 '
 
 test_expect_success 'a failing build shows the first compiler error, not the whole log, exit 1' '
-	tree=$(sed -n "s/^src=//p" "$KERNEL/kdebug-state") &&
+	tree=$(test_meta_field "$KERNEL/kdebug-state" src) &&
 	test -f "$tree/kernel/bounds.c" &&
 	cp -al "$tree" broken-tree &&
 	rm broken-tree/kernel/bounds.c &&
@@ -100,7 +100,7 @@ test_expect_success 'a failing build shows the first compiler error, not the who
 	grep -q "^error: build failed (make exited with status 2); full log: .*out-fail/kdebug-build.log" err &&
 	test $(wc -l <err) -lt 40 &&
 	grep -q "kdebug_broken" out-fail/kdebug-build.log &&
-	grep -qx "build=failed" out-fail/kdebug-state &&
+	test "$(test_meta_field out-fail/kdebug-state build)" = "failed" &&
 	! grep -q kdebug_broken "$tree/kernel/bounds.c"
 '
 test_cleanup 'rm -rf "$TRASH/broken-tree"'

@@ -145,55 +145,49 @@ static void test_decide(void)
 {
 	struct dhcp_lease l = { .addr = ip("192.168.0.3"), .prefix = 24,
 				.server = ip("192.168.0.1"), .seconds = DHCP_LEASE_SECONDS };
+	static const uint8_t sel_ok[] = { 50, 4, 192, 168, 0, 3, 54, 4, 192, 168, 0, 1 };
+	static const uint8_t sel_bad[] = { 50, 4, 192, 168, 0, 4, 54, 4, 192, 168, 0, 1 };
+	static const uint8_t sel_other[] = { 50, 4, 192, 168, 0, 3, 54, 4, 192, 168, 0, 254 };
+	static const uint8_t reboot_bad[] = { 50, 4, 10, 0, 0, 9 };
+#define OPTS(a) a, sizeof(a)
+	static const struct {
+		const char *what;
+		bool other_mac, relayed;
+		uint8_t type;
+		const char *ciaddr;
+		const uint8_t *opts;
+		size_t nopts;
+		int want;
+	} rows[] = {
+		{ "DISCOVER from our guest: OFFER", false, false, DHCPDISCOVER, NULL, NULL, 0, DHCPOFFER },
+		{ "DISCOVER from another MAC: silence", true, false, DHCPDISCOVER, NULL, NULL, 0, DHCP_NONE },
+		{ "relayed DISCOVER: silence", false, true, DHCPDISCOVER, NULL, NULL, 0, DHCP_NONE },
+		{ "REQUEST for the offered address: ACK", false, false, DHCPREQUEST, NULL, OPTS(sel_ok), DHCPACK },
+		{ "the same REQUEST from another MAC: silence", true, false, DHCPREQUEST, NULL, OPTS(sel_ok), DHCP_NONE },
+		{ "REQUEST for another address: NAK", false, false, DHCPREQUEST, NULL, OPTS(sel_bad), DHCPNAK },
+		{ "REQUEST to another server: silence", false, false, DHCPREQUEST, NULL, OPTS(sel_other), DHCP_NONE },
+		{ "INIT-REBOOT with a stale address: NAK", false, false, DHCPREQUEST, NULL, OPTS(reboot_bad), DHCPNAK },
+		{ "renewal (ciaddr) of our address: ACK", false, false, DHCPREQUEST, "192.168.0.3", NULL, 0, DHCPACK },
+		{ "renewal of another address: NAK", false, false, DHCPREQUEST, "192.168.0.9", NULL, 0, DHCPNAK },
+		{ "REQUEST naming no address: silence", false, false, DHCPREQUEST, NULL, NULL, 0, DHCP_NONE },
+		{ "DHCPDECLINE: silence", false, false, DHCPDECLINE, "192.168.0.3", NULL, 0, DHCP_NONE },
+		{ "DHCPRELEASE: silence", false, false, DHCPRELEASE, "192.168.0.3", NULL, 0, DHCP_NONE },
+		{ "DHCPINFORM: silence", false, false, DHCPINFORM, "192.168.0.3", NULL, 0, DHCP_NONE },
+	};
+#undef OPTS
 	uint8_t p[600];
-	struct dhcp_msg m;
-	const uint8_t sel_ok[] = { 50, 4, 192, 168, 0, 3, 54, 4, 192, 168, 0, 1 };
-	const uint8_t sel_bad[] = { 50, 4, 192, 168, 0, 4, 54, 4, 192, 168, 0, 1 };
-	const uint8_t sel_other[] = { 50, 4, 192, 168, 0, 3, 54, 4, 192, 168, 0, 254 };
-	const uint8_t reboot_bad[] = { 50, 4, 10, 0, 0, 9 };
-	size_t n;
 
 	memcpy(l.mac, guest_mac, 6);
-	n = request(p, guest_mac, DHCPDISCOVER, NULL, NULL, 0);
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPOFFER, "DISCOVER from our guest: OFFER");
-	n = request(p, other_mac, DHCPDISCOVER, NULL, NULL, 0);
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCP_NONE, "DISCOVER from another MAC: silence");
-	n = request(p, guest_mac, DHCPDISCOVER, NULL, NULL, 0);
-	memcpy(p + 24, "\x0a\x00\x00\x01", 4);	/* giaddr */
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCP_NONE, "relayed DISCOVER: silence");
-
-	n = request(p, guest_mac, DHCPREQUEST, NULL, sel_ok, sizeof(sel_ok));
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPACK, "REQUEST for the offered address: ACK");
-	n = request(p, other_mac, DHCPREQUEST, NULL, sel_ok, sizeof(sel_ok));
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCP_NONE, "the same REQUEST from another MAC: silence");
-	n = request(p, guest_mac, DHCPREQUEST, NULL, sel_bad, sizeof(sel_bad));
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPNAK, "REQUEST for another address: NAK");
-	n = request(p, guest_mac, DHCPREQUEST, NULL, sel_other, sizeof(sel_other));
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCP_NONE, "REQUEST to another server: silence");
-	n = request(p, guest_mac, DHCPREQUEST, NULL, reboot_bad, sizeof(reboot_bad));
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPNAK, "INIT-REBOOT with a stale address: NAK");
-	n = request(p, guest_mac, DHCPREQUEST, "192.168.0.3", NULL, 0);
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPACK, "renewal (ciaddr) of our address: ACK");
-	n = request(p, guest_mac, DHCPREQUEST, "192.168.0.9", NULL, 0);
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCPNAK, "renewal of another address: NAK");
-	n = request(p, guest_mac, DHCPREQUEST, NULL, NULL, 0);
-	dhcp_parse(p, n, &m);
-	is_int(dhcp_decide(&l, &m), DHCP_NONE, "REQUEST naming no address: silence");
-	const enum dhcp_type quiet[] = { DHCPDECLINE, DHCPRELEASE, DHCPINFORM };
-	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
-		n = request(p, guest_mac, (uint8_t)quiet[i], "192.168.0.3", NULL, 0);
-		dhcp_parse(p, n, &m);
-		is_int(dhcp_decide(&l, &m), DHCP_NONE, "%s: silence", dhcp_type_name(quiet[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct dhcp_msg m;
+		size_t n = request(p, rows[i].other_mac ? other_mac : guest_mac, rows[i].type,
+				   rows[i].ciaddr, rows[i].opts, rows[i].nopts);
+		if (rows[i].relayed)
+			memcpy(p + 24, "\x0a\x00\x00\x01", 4);	/* giaddr */
+		memset(&m, 0x5a, sizeof(m));	/* no result of an earlier row */
+		if (!ok(dhcp_parse(p, n, &m) == 0, "%s: the request parses", rows[i].what))
+			continue;
+		is_int(dhcp_decide(&l, &m), rows[i].want, "%s", rows[i].what);
 	}
 }
 
@@ -212,7 +206,7 @@ static void test_build(void)
 	memcpy(l.mac, guest_mac, 6);
 	n = request(p, guest_mac, DHCPDISCOVER, NULL, NULL, 0);
 	p[10] = 0x80;	/* broadcast flag */
-	dhcp_parse(p, n, &m);
+	is_int(dhcp_parse(p, n, &m), 0, "the request parses");
 	rn = dhcp_build_reply(&l, &m, DHCPOFFER, r, sizeof(r), &dest);
 	is_int(rn, DHCP_REPLY_SIZE, "an OFFER is %d bytes", DHCP_REPLY_SIZE);
 	is_int(r[0], 2, "BOOTREPLY");
@@ -236,7 +230,7 @@ static void test_build(void)
 	is_int(dest.s_addr, htonl(INADDR_BROADCAST), "sent to 255.255.255.255");
 
 	n = request(p, guest_mac, DHCPREQUEST, NULL, sel_ok, sizeof(sel_ok));
-	dhcp_parse(p, n, &m);
+	is_int(dhcp_parse(p, n, &m), 0, "the request parses");
 	rn = dhcp_build_reply(&l, &m, DHCPACK, r, sizeof(r), &dest);
 	v = find_opt(r, rn, 53, &len);
 	ok(rn && v && v[0] == DHCPACK, "an ACK");
@@ -244,13 +238,13 @@ static void test_build(void)
 	is_int(dest.s_addr, htonl(INADDR_BROADCAST), "ACK while selecting: broadcast");
 
 	n = request(p, guest_mac, DHCPREQUEST, "192.168.0.3", NULL, 0);
-	dhcp_parse(p, n, &m);
+	is_int(dhcp_parse(p, n, &m), 0, "the request parses");
 	rn = dhcp_build_reply(&l, &m, DHCPACK, r, sizeof(r), &dest);
 	is_int(dest.s_addr, ip("192.168.0.3").s_addr, "ACK of a renewal: to ciaddr");
 	ok(!memcmp(r + 12, &l.addr, 4), "ACK of a renewal: ciaddr kept");
 
 	n = request(p, guest_mac, DHCPREQUEST, "192.168.0.9", NULL, 0);
-	dhcp_parse(p, n, &m);
+	is_int(dhcp_parse(p, n, &m), 0, "the request parses");
 	rn = dhcp_build_reply(&l, &m, DHCPNAK, r, sizeof(r), &dest);
 	v = find_opt(r, rn, 53, &len);
 	ok(rn && v && v[0] == DHCPNAK, "a NAK");
@@ -269,7 +263,7 @@ static void test_build(void)
 	l.prefix = 20;
 	l.server = ip("10.1.0.1");
 	n = request(p, guest_mac, DHCPDISCOVER, NULL, NULL, 0);
-	dhcp_parse(p, n, &m);
+	is_int(dhcp_parse(p, n, &m), 0, "the request parses");
 	rn = dhcp_build_reply(&l, &m, DHCPOFFER, r, sizeof(r), &dest);
 	ok(opt_is_addr(r, rn, 1, "255.255.240.0"), "/20 mask");
 	ok(opt_is_addr(r, rn, 28, "10.1.15.255"), "/20 broadcast");

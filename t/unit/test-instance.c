@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "instance.h"
+#include "meta.h"
 #include "proc.h"
 #include "tap.h"
 #include "util.h"
@@ -44,7 +45,8 @@ static void make_stale(const char *name, bool with_lock)
 		free(f);
 	}
 	f = path_join(d, "info");
-	write_file(f, "pid=999999\nqemu_pid=999998\n", 27, 0600);
+	const char *info = "{\"version\": 1, \"pid\": 999999, \"qemu_pid\": 999998}\n";
+	write_file(f, info, strlen(info), 0600);
 	free(f);
 	free(d);
 }
@@ -83,15 +85,13 @@ static void test_info_format(void)
 	a.guest_ip = xstrdup("192.168.0.3/24");
 	text = instance_format_info(&a);
 
-	size_t lines = 0;
-	for (char *p = text; *p; p++)
-		lines += *p == '\n';
-	is_int(lines, 10, "one line per set field (values never contain raw newlines)");
-	ok(!strchr(text, '\r') && !strchr(text, '\x01') && !strchr(text, '\x7f'),
-	   "control characters escaped");
-	like(text, "kernel=/dir with spaces/=eq\\\\back\\\\nnot-newline\\nnew\\rcr\\ttab\\x01ctl\\x7fdel\n",
-	     "escapes as documented");
-	ok(!strstr(text, "rootfs=") && !strstr(text, "net="), "unset strings are left out");
+	ok(text != NULL, "format the info");
+	json_t *f = NULL;
+	is_int(meta_parse(text, &f), 0, "the info is a meta object");
+	is_int(json_integer_value(json_object_get(f, "version")), META_VERSION, "... with its version");
+	is_str(json_string_value(json_object_get(f, "kernel")), odd, "... and the odd characters as they are");
+	ok(json_is_null(json_object_get(f, "rootfs")), "unset strings are null");
+	json_decref(f);
 
 	is_int(instance_parse_info(text, &b), 0, "parse the formatted info");
 	is_str(b.name, "vm.1", "name round trip");
@@ -116,14 +116,15 @@ static void test_info_format(void)
 	ok(json_object_get(j, "net") && json_object_get(j, "build_dir"), "json: every field present");
 	json_decref(j);
 
-	is_int(instance_parse_info("# comment\n\nfuture_field=x\npid=7\n", &b), 0,
-	       "comments, blank lines and unknown keys are accepted");
+	is_int(instance_parse_info("{\"version\": 2, \"future_field\": \"x\", \"pid\": 7}", &b), 0,
+	       "unknown keys are accepted");
 	is_int(b.pid, 7, "... and the known key is read");
 	instance_free(&b);
 
-	static const char *bad[] = { "pid\n", "=x\n", "pid=abc\n", "pid=-1\n", "gdb_port=70000\n",
-				     "kernel=a\\qb\n", "kernel=a\\\n", "kernel=\\x0g\n", "kernel=\\x00\n",
-				     "pid=99999999999999999999\n" };
+	static const char *bad[] = { "pid=7\nqemu_pid=8\n", "{\"pid\": 7}", "[1]", "{\"version\": 1, \"pid\": \"7\"}",
+				     "{\"version\": 1, \"pid\": -1}", "{\"version\": 1, \"gdb_port\": 70000}",
+				     "{\"version\": 1, \"kernel\": 3}", "{\"version\": 1, \"pid\": 1.5}",
+				     "{\"version\": 1, \"pid\": 99999999999999999999}", "{\"version\": 1, \"pid\": 1, \"pid\": 2}" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct instance c;
 		memset(&c, 0x5a, sizeof(c));
@@ -131,6 +132,8 @@ static void test_info_format(void)
 		ok(r == -EINVAL || r == -ERANGE, "bad info rejected: %.*s", (int)strcspn(bad[i], "\n"), bad[i]);
 		ok(c.lock_fd == 0x5a5a5a5a, "... and the output is untouched");
 	}
+	struct instance u = { .lock_fd = -1, .kernel = "/caf\xe9/bzImage" };
+	ok(instance_format_info(&u) == NULL, "a string that is not UTF-8 cannot be saved");
 	free(text);
 	instance_free(&a);
 }

@@ -13,6 +13,7 @@
 
 #include "kbuild.h"
 #include "kconfig.h"
+#include "meta.h"
 #include "tap.h"
 
 #define FIXTURES KDEBUG_DATADIR "/t/fixtures/kconfig"
@@ -521,6 +522,30 @@ static void test_state(void)
 	free(last);
 	free(any);
 	ok(kbuild_last(dir, "other-0000") == NULL, "another source has none");
+
+	char *p = path_join(dir, "kdebug-state");
+	json_t *o = NULL;
+	is_int(meta_read(p, &o), 0, "the state is a meta file");
+	is_str(meta_str(o, "src"), "/c/d", "... holding the values as strings");
+	json_decref(o);
+	const char *legacy = "# an older kdebug\nsrc=/old/tree\ncc=ccache gcc\nconfig_hash=0123456789abcdef\n";
+	write_file(p, legacy, strlen(legacy), 0644);
+	strvec_clear(&back);
+	is_int(kbuild_state_load(dir, &back), 0, "an older key=value state still loads");
+	is_str(kbuild_state_get(&back, "src"), "/old/tree", "... with its values");
+	ok(kbuild_state_get(&back, "config_hash") == NULL, "... but not its config hash (another hash)");
+	free(p);
+	p = path_join(dir, "last-build");
+	write_file(p, "/build/old\n", 11, 0644);
+	ok(kbuild_last(dir, NULL) == NULL, "an older last-build file reads as absent");
+	free(p);
+
+	is_int(kbuild_stats_get(dir, "minimal/6.1"), 0, "no statistics yet");
+	is_int(kbuild_stats_put(dir, "minimal/6.1", 1371), 0, "record a build's objects");
+	is_int(kbuild_stats_put(dir, "seed/6.1", 2000), 0, "and another's");
+	is_int(kbuild_stats_put(dir, "minimal/6.1", 1400), 0, "and the first again");
+	is_int(kbuild_stats_get(dir, "minimal/6.1"), 1400, "the latest count");
+	is_int(kbuild_stats_get(dir, "seed/6.1"), 2000, "the other count");
 	rm_rf(dir);
 	strvec_clear(&kv);
 	strvec_clear(&back);

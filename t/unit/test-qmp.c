@@ -4,6 +4,7 @@
  * socketpair plays a script (send bytes, expect a command, pause, close).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -426,9 +427,21 @@ static void test_connect(void)
 	pthread_create(&t, NULL, accept_and_serve, &srv);
 	is_int(qmp_connect(&q, path, 2000), 0, "connect to a socket path");
 	ok(q.greeting != NULL, "... greeted");
+	int was = q.fd;
 	qmp_close(&q);
+	ok(q.fd == -1 && !q.greeting && !q.events, "qmp_close forgets the socket and the greeting");
+	ok(fcntl(was, F_GETFD) < 0 && errno == EBADF, "... and closes the descriptor");
+	/* Its number may be reused: a second close must not close the new owner's. */
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull != was) {
+		dup3(devnull, was, O_CLOEXEC);
+		close(devnull);
+	}
+	ok(fcntl(was, F_GETFD) >= 0, "the descriptor number is reused");
 	qmp_close(&q);
-	ok(1, "qmp_close twice is harmless");
+	ok(fcntl(was, F_GETFD) >= 0, "qmp_close twice leaves the reused descriptor alone");
+	ok(q.fd == -1 && !q.greeting, "... and the qmp stays closed");
+	close(was);
 	pthread_join(t, NULL);
 	close(srv.fd);
 	close(listen_fd);
