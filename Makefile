@@ -26,7 +26,14 @@ endif
 
 .build-flags: ;
 
-LIB_SRC  = $(sort $(wildcard lib/*.c))
+# scripts/: the gdb Python and the guest's shell, embedded as C strings
+# (lib/scripts.c, generated; see scripts/embed.awk and lib/scripts.h).
+GDB_SCRIPTS   = $(sort $(wildcard scripts/gdb/*.py))
+GUEST_SCRIPTS = $(sort $(wildcard scripts/guest/*))
+GUEST_SHELL   = scripts/guest/rcS scripts/guest/exec-agent scripts/guest/udhcpc.script
+SCRIPTS       = $(GDB_SCRIPTS) $(GUEST_SCRIPTS)
+
+LIB_SRC  = $(sort $(wildcard lib/*.c) lib/scripts.c)
 CMD_SRC  = $(sort $(wildcard src/*.c))
 UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)
@@ -40,6 +47,9 @@ lib/libkdebug.a: $(LIB_OBJ)
 
 kdebug: $(CMD_OBJ) lib/libkdebug.a
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libkdebug.a $(LIBS)
+
+lib/scripts.c: scripts/embed.awk $(SCRIPTS)
+	$(call quiet,GEN,$@)awk -f scripts/embed.awk $(SCRIPTS) >$@.tmp && mv $@.tmp $@
 
 %.o: %.c .build-flags
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) $(KD_CFLAGS) -MMD -MP -c -o $@ $<
@@ -58,12 +68,15 @@ check: kdebug $(UNIT_BIN)
 	prove --exec '' $(PROVE_OPTS) $(T)
 
 install: kdebug
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs \
+		$(DESTDIR)$(PREFIX)/share/kdebug/scripts/gdb $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest
 	install -m 755 kdebug $(DESTDIR)$(PREFIX)/bin/kdebug
 	install -m 644 configs/*.config $(DESTDIR)$(PREFIX)/share/kdebug/configs/
+	install -m 644 $(GDB_SCRIPTS) $(DESTDIR)$(PREFIX)/share/kdebug/scripts/gdb/
+	install -m 644 $(GUEST_SCRIPTS) $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest/
 
 clean:
-	$(RM) .build-flags kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
+	$(RM) .build-flags kdebug lib/scripts.c lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
 # The README's first command: configure Debian's linux-source-6.1 with the
 # minimal debug profile, build it, boot it and hit the tutorial's breakpoint.
