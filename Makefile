@@ -64,8 +64,15 @@ unit: $(UNIT_BIN)
 # Every test: C unit tests and end-to-end scripts, TAP, through prove.
 # T=... narrows the set, e.g. `make check T=t/t0100-rootfs.sh`.
 T ?= $(UNIT_BIN) $(sort $(wildcard t/t[0-9]*.sh))
-check: kdebug $(UNIT_BIN)
+check: lint kdebug $(UNIT_BIN)
 	prove --exec '' $(PROVE_OPTS) $(T)
+
+# The scripts: Python compiles, shellcheck (the guest's /bin/sh is BusyBox's,
+# so `busybox sh -n` too).
+lint:
+	$(call quiet,PYCOMP,scripts/gdb)PYTHONPYCACHEPREFIX=$(CURDIR)/.pycache python3 -m py_compile $(GDB_SCRIPTS)
+	$(call quiet,SHCHECK,scripts/guest)shellcheck $(GUEST_SHELL)
+	$(call quiet,SH-N,scripts/guest)for f in $(GUEST_SHELL); do busybox sh -n "$$f" || exit 1; done
 
 install: kdebug
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs \
@@ -76,6 +83,7 @@ install: kdebug
 	install -m 644 $(GUEST_SCRIPTS) $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest/
 
 clean:
+	$(RM) -r .pycache
 	$(RM) .build-flags kdebug lib/scripts.c lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
 # The README's first command: configure Debian's linux-source-6.1 with the
@@ -85,6 +93,6 @@ quickstart: kdebug
 	./kdebug build
 	./kdebug run --break ip_rcv --exec 'ping -c1 127.0.0.1' --expect-hit
 
-.PHONY: all unit check install clean quickstart
+.PHONY: all unit check lint install clean quickstart
 .SECONDARY:
 -include $(wildcard lib/*.d src/*.d t/unit/*.d)
