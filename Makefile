@@ -26,7 +26,14 @@ endif
 
 .build-flags: ;
 
-LIB_SRC  = $(sort $(wildcard lib/*.c))
+# scripts/: the gdb Python and the guest's shell, embedded as C strings
+# (lib/scripts.c, generated; see scripts/embed.awk and lib/scripts.h).
+GDB_SCRIPTS   = $(sort $(wildcard scripts/gdb/*.py))
+GUEST_SCRIPTS = $(sort $(wildcard scripts/guest/*))
+GUEST_SHELL   = scripts/guest/rcS scripts/guest/exec-agent scripts/guest/udhcpc.script
+SCRIPTS       = $(GDB_SCRIPTS) $(GUEST_SCRIPTS)
+
+LIB_SRC  = $(sort $(wildcard lib/*.c) lib/scripts.c)
 CMD_SRC  = $(sort $(wildcard src/*.c))
 UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)
@@ -41,6 +48,9 @@ lib/libkdebug.a: $(LIB_OBJ)
 kdebug: $(CMD_OBJ) lib/libkdebug.a
 	$(call quiet,LINK,$@)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) lib/libkdebug.a $(LIBS)
 
+lib/scripts.c: scripts/embed.awk $(SCRIPTS)
+	$(call quiet,GEN,$@)awk -f scripts/embed.awk $(SCRIPTS) >$@.tmp && mv $@.tmp $@
+
 %.o: %.c .build-flags
 	$(call quiet,CC,$@)$(CC) $(CFLAGS) $(KD_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -54,16 +64,27 @@ unit: $(UNIT_BIN)
 # Every test: C unit tests and end-to-end scripts, TAP, through prove.
 # T=... narrows the set, e.g. `make check T=t/t0100-rootfs.sh`.
 T ?= $(UNIT_BIN) $(sort $(wildcard t/t[0-9]*.sh))
-check: kdebug $(UNIT_BIN)
+check: lint kdebug $(UNIT_BIN)
 	prove --exec '' $(PROVE_OPTS) $(T)
 
+# The scripts: Python compiles, shellcheck (the guest's /bin/sh is BusyBox's,
+# so `busybox sh -n` too).
+lint:
+	$(call quiet,PYCOMP,scripts/gdb)PYTHONPYCACHEPREFIX=$(CURDIR)/.pycache python3 -m py_compile $(GDB_SCRIPTS)
+	$(call quiet,SHCHECK,scripts/guest)shellcheck $(GUEST_SHELL)
+	$(call quiet,SH-N,scripts/guest)for f in $(GUEST_SHELL); do busybox sh -n "$$f" || exit 1; done
+
 install: kdebug
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs \
+		$(DESTDIR)$(PREFIX)/share/kdebug/scripts/gdb $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest
 	install -m 755 kdebug $(DESTDIR)$(PREFIX)/bin/kdebug
 	install -m 644 configs/*.config $(DESTDIR)$(PREFIX)/share/kdebug/configs/
+	install -m 644 $(GDB_SCRIPTS) $(DESTDIR)$(PREFIX)/share/kdebug/scripts/gdb/
+	install -m 644 $(GUEST_SCRIPTS) $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest/
 
 clean:
-	$(RM) .build-flags kdebug lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
+	$(RM) -r .pycache
+	$(RM) .build-flags kdebug lib/scripts.c lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
 # The README's first command: configure Debian's linux-source-6.1 with the
 # minimal debug profile, build it, boot it and hit the tutorial's breakpoint.
@@ -72,6 +93,6 @@ quickstart: kdebug
 	./kdebug build
 	./kdebug run --break ip_rcv --exec 'ping -c1 127.0.0.1' --expect-hit
 
-.PHONY: all unit check install clean quickstart
+.PHONY: all unit check lint install clean quickstart
 .SECONDARY:
 -include $(wildcard lib/*.d src/*.d t/unit/*.d)

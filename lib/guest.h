@@ -21,6 +21,14 @@
 
 #include "say.h"
 
+/*
+ * The files of scripts/guest/ (embedded by the Makefile, lib/scripts.h):
+ * inittab is the tutorial's plus a shell that needs no getty; rcS is the
+ * tutorial's (mount -a, sysfs, /dev with mdev -s) with devtmpfs when the
+ * kernel has it, loopback up with 127.0.0.1/8 so `ping 127.0.0.1` works,
+ * kdebug.net= and kdebug.share=, and the hand-off to the exec agent; the
+ * udhcpc script applies a lease and prints it (GUEST_DHCP_MARKER below).
+ */
 extern const char guest_inittab[];	/* /etc/inittab */
 extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
 extern const char guest_fstab[];	/* /etc/fstab */

@@ -107,6 +107,15 @@ test_wait_for() {
 	done
 }
 
+# A guest that must act only once gdb is in (its breakpoints set) waits for
+# gdb's go: `kdebug run --exec "$GUEST_WAIT_GDB; ACTION"`, and gdb, attached
+# after the guest is up (KDEBUG-READY on its console), renames the guest
+# kdebug -> Kdebug with $GDB_GO before it continues (no symbols needed:
+# $GDB_GO_AT ADDR finds the name from init_uts_ns's address in kallsyms).
+GUEST_WAIT_GDB='i=0; while [ "$(hostname)" = kdebug ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done'
+GDB_GO='set var init_uts_ns.name.nodename[0] = 75'
+GDB_GO_AT() { echo "find /b 0x$1, +1024, 107, 100, 101, 98, 117, 103, 0; set var *(char *)\$_ = 75"; }
+
 # The kernel the end-to-end tests boot: $KDEBUG_TEST_KERNEL, else Debian's.
 test_kernel() {
 	if [ -n "${KDEBUG_TEST_KERNEL:-}" ]; then

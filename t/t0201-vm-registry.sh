@@ -67,7 +67,12 @@ acpi_initramfs() {
 	printf '#!/bin/sh\necho KDEBUG-TEST-POWEROFF\npoweroff -f\n' >/etc/acpi/PWRF/00000080
 	chmod 755 /etc/acpi/PWRF/00000080
 	acpid -d 2>/dev/null &
-	sleep 1
+	apid=$!
+	# ready once acpid holds the input devices open (the power button is one)
+	i=0
+	while ! ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	echo KDEBUG-TEST-READY
 	exec sleep 100000
 	EOF

@@ -88,14 +88,15 @@ test_expect_success 'gdbstub: --wait-gdb holds the guest until gdb continues' '
 '
 
 test_expect_success 'the tutorial breakpoint: ip_rcv (address from /proc/kallsyms) hits on ping' '
-	kdebug run -k "$KERNEL" --timeout 120 --exec "grep \" ip_rcv\$\" /proc/kallsyms" >sym &&
-	addr=$(awk "{print \$1; exit}" sym) &&
-	test -n "$addr" || exit 1
-	"$KDEBUG_BIN" run -k "$KERNEL" --name bp --gdb --exec "sleep 2; ping -c1 127.0.0.1" --timeout 300 >bp.out 2>bp.err &
+	kdebug run -k "$KERNEL" --timeout 120 --exec "grep -E \" (ip_rcv|init_uts_ns)\$\" /proc/kallsyms" >sym &&
+	addr=$(awk "/ ip_rcv/ {print \$1; exit}" sym) &&
+	uts=$(awk "/ init_uts_ns/ {print \$1; exit}" sym) &&
+	test -n "$addr" && test -n "$uts" || exit 1
+	"$KDEBUG_BIN" run -k "$KERNEL" --name bp --gdb --exec "$GUEST_WAIT_GDB; ping -c1 127.0.0.1" --timeout 300 >bp.out 2>bp.err &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^bp \"" 30 &&
-	kdebug gdb bp --break "*0x$addr" --batch "continue;print \$pc;detach" >gdb.out 2>&1 &&
+	test_wait_for "grep -q KDEBUG-READY $XDG_RUNTIME_DIR/kdebug/bp/console.log 2>/dev/null" 120 &&
+	kdebug gdb bp --break "*0x$addr" --batch "$(GDB_GO_AT $uts);continue;print \$pc;detach" >gdb.out 2>&1 &&
 	cat gdb.out &&
 	grep -qi "breakpoint 1, 0x0*$addr" gdb.out &&
 	wait $pid &&

@@ -83,11 +83,10 @@ test_expect_success '--expect-hit or --on-hit without --break are usage errors' 
 '
 
 test_expect_success 'interactive way: run --gdb, then kdebug gdb has symbols, sources and lx-* helpers' '
-	"$KDEBUG_BIN" run -k "$KDIR" --name live --gdb --exec "sleep 60" --timeout 300 >live.out 2>live.err &
+	"$KDEBUG_BIN" run -k "$KDIR" --name live --gdb --exec "echo SLEEPING; exec sleep 60" --timeout 300 >live.out 2>live.err &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "grep -q KDEBUG-READY $XDG_RUNTIME_DIR/kdebug/live/console.log 2>/dev/null" 60 &&
-	sleep 2 &&
+	test_wait_for "grep -q ^SLEEPING $XDG_RUNTIME_DIR/kdebug/live/console.log 2>/dev/null" 60 &&
 	test "$(test_instance_field live vmlinux)" = "$KDIR/vmlinux" &&
 	kdebug gdb live --batch "lx-ps;lx-dmesg;list ip_rcv;info symbol ip_rcv" >gdb.out 2>&1 &&
 	grep -qE "^0x[0-9a-f]+ +1 +init" gdb.out &&

@@ -83,11 +83,12 @@ test_expect_success 'kdebug gdb on a VM run with --module has the module symbols
 
 test_expect_success 'kdebug gdb --break on a module function: pending until insmod, then stops in its source' '
 	"$KDEBUG_BIN" run -k "$KDIR" --module "$PWD/hello" --gdb --name modbp --timeout 240 \
-		--exec "sleep 12; insmod /lib/modules/$REL/kdebug/hello/hello.ko && echo LOADED" >bp.out 2>bp.err &
+		--exec "$GUEST_WAIT_GDB; insmod /lib/modules/$REL/kdebug/hello/hello.ko && echo LOADED" >bp.out 2>bp.err &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
 	test_wait_for "grep -q KDEBUG-READY $XDG_RUNTIME_DIR/kdebug/modbp/console.log 2>/dev/null" 120 &&
-	timeout 120 "$KDEBUG_BIN" gdb modbp --break hello_init --batch "continue; bt 2" >gdb3.out 2>&1 &&
+	timeout 120 "$KDEBUG_BIN" gdb modbp --break hello_init \
+		--batch "$GDB_GO; continue; bt 2" >gdb3.out 2>&1 &&
 	cat gdb3.out &&
 	grep -q "^kdebug: symbols of module hello from $PWD/hello/hello.ko" gdb3.out &&
 	grep -q "hello_init () at $PWD/hello/hello.c:11" gdb3.out &&
