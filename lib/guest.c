@@ -168,6 +168,8 @@ static void console_line(void *arg, char *line)
 	console_tail_add(c, line);
 	c->nlines++;
 	console_lease(c, line);
+	if (strstr(line, GUEST_SHUTDOWN_MARKER))
+		c->shutting_down = true;
 	switch (guest_scan_line(line, c->nonce, &status, &pre)) {
 	case GUEST_READY:
 		c->ready = true;
@@ -190,7 +192,7 @@ static void console_line(void *arg, char *line)
 		c->events |= GUEST_EV_PANIC;
 		/* fall through */
 	case GUEST_LINE:
-		if (c->started && !c->done)
+		if (c->started && !c->done && !c->shutting_down)
 			say(c->say, SAY_OUT, "%s", line);
 		break;
 	}

@@ -34,6 +34,9 @@ extern const char guest_rcS[];		/* /etc/init.d/rcS (mode 0755) */
 extern const char guest_fstab[];	/* /etc/fstab */
 extern const char guest_exec_agent[];	/* /etc/kdebug/exec-agent (0755) */
 extern const char guest_udhcpc_script[];	/* /etc/kdebug/udhcpc.script (0755) */
+extern const char guest_console[];	/* GUEST_CONSOLE (0755) */
+extern const char guest_shutdown[];	/* GUEST_SHUTDOWN (0755) */
+extern const char guest_acpi_power[];	/* GUEST_ACPI_POWER (0755) */
 extern const char guest_passwd[];	/* /etc/passwd */
 extern const char guest_group[];	/* /etc/group */
 extern const char guest_hostname[];	/* /etc/hostname */
@@ -41,6 +44,18 @@ extern const char guest_profile[];	/* /etc/profile */
 
 /* Path of the agent inside the guest. */
 #define GUEST_EXEC_AGENT "/etc/kdebug/exec-agent"
+/* What init runs on the console: the agent with --exec, else a login shell. */
+#define GUEST_CONSOLE "/etc/kdebug/console"
+/*
+ * The clean end ("poweroff" or "reboot"), at once whatever init is doing:
+ * processes get SIGTERM then SIGKILL, file systems are synced and unmounted
+ * or remounted read-only.  The power button (acpid runs GUEST_ACPI_POWER),
+ * Ctrl-Alt-Del (inittab) and the end of an --exec command use it.
+ */
+#define GUEST_SHUTDOWN "/etc/kdebug/shutdown"
+#define GUEST_ACPI_POWER "/etc/acpi/PWRF/00000080"
+/* What GUEST_SHUTDOWN prints on the console first, then "poweroff" or "reboot". */
+#define GUEST_SHUTDOWN_MARKER "kdebug: shutting down: "
 /*
  * kdebug.net=dhcp: rcS runs BusyBox udhcpc on eth0 in the foreground,
  * bounded (TRIES discovers PAUSE seconds apart, then boot goes on without
@@ -93,6 +108,7 @@ struct guest_console {
 	const char *nonce;	/* NULL unless --exec */
 	const struct say *say;
 	bool ready, started, done, panic;
+	bool shutting_down;	/* the guest's clean end began (GUEST_SHUTDOWN_MARKER) */
 	int status;
 	size_t nlines;
 	unsigned events;	/* GUEST_EV_* of the last feed */

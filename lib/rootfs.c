@@ -514,6 +514,7 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 		{ "tmp", 01777 }, { "root", 0700 }, { "run", 0755 }, { "usr", 0755 },
 		{ "usr/bin", 0755 }, { "usr/sbin", 0755 }, { "etc/init.d", 0755 },
 		{ "etc/kdebug", 0755 }, { "etc/kdebug/rc.d", 0755 },
+		{ "etc/acpi", 0755 }, { "etc/acpi/PWRF", 0755 },
 	};
 	struct rootfs_plan p = { 0 };
 	char *rcs = NULL;
@@ -588,6 +589,9 @@ int rootfs_plan_make(struct rootfs_plan *plan, const struct rootfs_opts *o,
 		{ "etc/profile", guest_profile, 0644 },
 		{ GUEST_EXEC_AGENT + 1, guest_exec_agent, 0755 },
 		{ GUEST_UDHCPC_SCRIPT + 1, guest_udhcpc_script, 0755 },
+		{ GUEST_CONSOLE + 1, guest_console, 0755 },
+		{ GUEST_SHUTDOWN + 1, guest_shutdown, 0755 },
+		{ GUEST_ACPI_POWER + 1, guest_acpi_power, 0755 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(files) && !r; i++)
 		r = put_data(&p, files[i].path, files[i].text, strlen(files[i].text),

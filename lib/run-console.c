@@ -157,6 +157,11 @@ bool run_console_exec_done(const struct run_session *s, int *status)
 	return true;
 }
 
+bool run_console_shut_down(const struct run_session *s)
+{
+	return s->con && s->con->gc.shutting_down;
+}
+
 bool run_console_exec_ready(const struct run_session *s)
 {
 	return s->con && s->con->gc.ready;

@@ -25,10 +25,6 @@ static int kernel_check(struct run_session *s, struct sbuf *why)
 	if (gdb_check_breaks_modules(&c->breaks, s->art.vmlinux, &c->modules, why))
 		return EXIT_USAGE;
 	sbuf_reset(why);
-	if (!in_path("qemu-system-x86_64")) {
-		sbuf_adds(why, "qemu-system-x86_64 not found in PATH; install the Debian package qemu-system-x86");
-		return EXIT_USAGE;
-	}
 	return 0;
 }
 

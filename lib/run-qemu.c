@@ -267,6 +267,15 @@ static int qemu_setup(struct run_session *s, struct sbuf *why)
 	return 0;
 }
 
+static int qemu_check(struct run_session *s, struct sbuf *why)
+{
+	if (!in_path("qemu-system-x86_64")) {
+		sbuf_adds(why, "qemu-system-x86_64 not found in PATH; install the Debian package qemu-system-x86");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static void qemu_event(struct run_session *s, enum run_event ev)
 {
 	if (ev == RUN_EV_EXEC_DONE)
@@ -289,6 +298,7 @@ static void qemu_teardown(struct run_session *s)
 
 const struct run_stage run_stage_qemu = {
 	.name = "qemu",
+	.check = qemu_check,
 	.setup = qemu_setup,
 	.event = qemu_event,
 	.teardown = qemu_teardown,

@@ -55,7 +55,7 @@ void run_config_clear(struct run_config *c)
 	strvec_clear(&c->hit_cmds);
 }
 
-static void session_init(struct run_session *s, const struct run_config *cfg, const struct say *say)
+void run_session_init(struct run_session *s, const struct run_config *cfg, const struct say *say)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
@@ -83,11 +83,17 @@ static void on_signal(struct run_session *s, int fd, short revents, void *arg)
 		;
 	if (!proc_interrupted())
 		return;
-	if (s->interrupted && s->qemu_started && !s->qemu_exited) {
-		proc_kill(&s->qemu, SIGKILL);	/* a second ^C: now */
+	if (s->interrupted) {
+		if (s->qemu_started && !s->qemu_exited)
+			proc_kill(&s->qemu, SIGKILL);	/* a second ^C: now */
 		return;
 	}
+	/*
+	 * The first one ends the guest cleanly: taken as handled, so that the
+	 * stop (QMP, the guest's power-off) and the teardown run as usual.
+	 */
 	s->interrupted = proc_interrupted();
+	proc_clear_interrupt();
 	run_stop(s);
 }
 
@@ -96,7 +102,7 @@ int run_start(struct run_session *s, const struct run_config *cfg, const struct 
 {
 	int r = 0;
 
-	session_init(s, cfg, say);
+	run_session_init(s, cfg, say);
 	for (size_t i = 0; i < ARRAY_SIZE(stages) && !r; i++)
 		if (stages[i]->check)
 			r = stages[i]->check(s, why);

@@ -169,6 +169,8 @@ struct run_session {
  */
 int run_start(struct run_session *s, const struct run_config *cfg, const struct say *say,
 	      struct sbuf *why);
+/* An empty session (no stage set up): run_start() does it; for tests. */
+void run_session_init(struct run_session *s, const struct run_config *cfg, const struct say *say);
 /* The event loop, until QEMU has exited (or could not be ended). */
 void run_loop(struct run_session *s);
 /*
@@ -194,6 +196,8 @@ void run_stop(struct run_session *s);
 bool run_console_panicked(const struct run_session *s);
 bool run_console_exec_done(const struct run_session *s, int *status);
 bool run_console_exec_ready(const struct run_session *s);
+/* Did the guest begin its clean shutdown (power button, Ctrl-Alt-Del)? */
+bool run_console_shut_down(const struct run_session *s);
 size_t run_console_lines(const struct run_session *s);
 /* The last console lines, oldest first, each through fn. */
 void run_console_tail(const struct run_session *s, void (*fn)(void *arg, const char *line), void *arg);

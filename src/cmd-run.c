@@ -350,7 +350,7 @@ static bool report_hits(const struct run_session *s)
 		missed |= !hits[i];
 	}
 	fflush(stdout);
-	if (!run_gdb_reported(s, &log) && verbosity <= 0 && !proc_interrupted())
+	if (!run_gdb_reported(s, &log) && verbosity <= 0 && !s->interrupted)
 		warning("gdb did not finish its report; its output was:\n%s", log);
 	return missed;
 }
@@ -370,7 +370,10 @@ static int exec_outcome(const struct run_session *s, bool missed)
 		}
 		return status;
 	}
-	if (!s->stopping && s->qemu_code && !run_console_lines(s)) {
+	if (run_console_shut_down(s) && !s->stopping) {
+		error("VM %s was shut down (kdebug stop, its power button or Ctrl-Alt-Del) before the command finished",
+		      s->in.name);
+	} else if (!s->stopping && s->qemu_code && !run_console_lines(s)) {
 		report_qemu_log(s->qlog_path);
 	} else {
 		error("the guest stopped before the command finished%s. Last console lines:",

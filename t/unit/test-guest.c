@@ -133,6 +133,77 @@ static void test_udhcpc_script(void)
 	free(stub);
 }
 
+/* ---- the console as kdebug run reads it ---- */
+
+static struct sbuf said;
+
+static void collect(void *ctx, enum say_kind kind, const char *text)
+{
+	sbuf_addf(&said, "%c:%s\n", kind == SAY_OUT ? 'O' : kind == SAY_TRACE ? 'T' : 'N', text);
+}
+
+static void tail_cb(void *arg, const char *line)
+{
+	sbuf_addf(arg, "%s|", line);
+}
+
+static unsigned feed(struct guest_console *c, const char *text)
+{
+	return guest_console_feed(c, text, strlen(text));
+}
+
+static void test_console(void)
+{
+	struct say sy = { .fn = collect, .verbose = 0 };
+	struct guest_console c;
+	struct sbuf t = SBUF_INIT;
+	unsigned ev;
+
+	sbuf_init(&said);
+	guest_console_init(&c, "n1", &sy);
+	ev = feed(&c, "booting\r\nKDEBUG-READY-n1\r\nKDEBUG-ST");
+	is_int(ev, GUEST_EV_READY, "console: READY seen across a chunk");
+	ok(c.ready && !c.started, "... ready, not started");
+	ev = feed(&c, "ART-n1\nhello\nkdebug: lease eth0 10.0.2.15/24 (DHCP from 10.0.2.2)\n");
+	is_int(ev, GUEST_EV_LEASE, "console: a lease");
+	is_str(c.lease, "10.0.2.15/24", "... its address");
+	is_str(c.lease_from, "10.0.2.2", "... its server");
+	ev = feed(&c, "lastKDEBUG-EXIT-n1 3\n");
+	is_int(ev, GUEST_EV_DONE, "console: EXIT");
+	ok(c.done && c.status == 3, "... with its status");
+	is_str(said.buf, "O:hello\nO:kdebug: lease eth0 10.0.2.15/24 (DHCP from 10.0.2.2)\nO:last\n",
+	       "the command's output (and the text before EXIT) as report lines, nothing else");
+	guest_console_tail(&c, tail_cb, &t);
+	like(t.buf, "booting|KDEBUG-READY-n1|", "the tail keeps the lines, \\r stripped");
+	guest_console_clear(&c);
+
+	sbuf_reset(&said);
+	sbuf_reset(&t);
+	guest_console_init(&c, "n2", &sy);
+	feed(&c, "KDEBUG-READY-n2\nKDEBUG-START-n2\nout\n" GUEST_SHUTDOWN_MARKER "poweroff\nreboot: Power down\n");
+	ok(c.shutting_down, "console: the guest's clean shutdown is noticed");
+	is_str(said.buf, "O:out\n", "... and its lines are not the command's output");
+	guest_console_clear(&c);
+
+	guest_console_init(&c, NULL, &sy);
+	ev = feed(&c, "Kernel panic - not syncing: VFS\n");
+	is_int(ev, GUEST_EV_PANIC, "console: a panic");
+	char *big = xmalloc(GUEST_LINE_MAX + 10);
+	memset(big, 'x', GUEST_LINE_MAX + 9);
+	big[GUEST_LINE_MAX + 9] = 0;
+	guest_console_feed(&c, big, GUEST_LINE_MAX + 9);
+	ok(c.partial.len == 0, "a line without end is cut at GUEST_LINE_MAX, not kept growing");
+	ok(c.nlines == 2, "... and counted as a line");
+	feed(&c, "partial");
+	ok(c.nlines == 2, "an unterminated line waits");
+	guest_console_flush(&c);
+	ok(c.nlines == 3 && !c.partial.len, "... until the end");
+	free(big);
+	guest_console_clear(&c);
+	sbuf_release(&said);
+	sbuf_release(&t);
+}
+
 int main(void)
 {
 	const char *cmds[] = { "", "a", "ab", "abc", "exit 3", "echo 'x y' \"$HOME\"; ls | wc -l",
@@ -178,10 +249,21 @@ int main(void)
 	is_int(guest_scan_line("KDEBUG-EXIT-abc 0", NULL, &st, &pre), GUEST_LINE, "no nonce, no markers");
 	like(guest_rcS, GUEST_RCS_HOOK, "rcS has the --init-cmd hook");
 	like(guest_rcS, "127.0.0.1/8", "rcS brings up loopback");
-	like(guest_rcS, GUEST_EXEC_AGENT, "rcS hands over to the exec agent");
+	ok(!strstr(guest_rcS, GUEST_EXEC_AGENT), "rcS ends (init leaves sysinit: Ctrl-Alt-Del works at any time)");
+	like(guest_inittab, "::respawn:" GUEST_CONSOLE "\n", "init runs the console wrapper");
+	like(guest_console, "kdebug.exec=\"*) exec " GUEST_EXEC_AGENT, "... which hands over to the exec agent");
+	like(guest_console, "exec /bin/sh -l", "... or gives a login shell");
+	like(guest_inittab, "::ctrlaltdel:" GUEST_SHUTDOWN " reboot\n", "Ctrl-Alt-Del: the clean shutdown");
+	like(guest_acpi_power, "exec " GUEST_SHUTDOWN " poweroff", "the power button: the clean power-off");
+	like(guest_rcS, "acpid -l /dev/null", "rcS starts acpid");
+	like(guest_exec_agent, "exec " GUEST_SHUTDOWN " reboot", "the agent ends with the clean shutdown");
+	like(guest_shutdown, "umount -a -r", "the shutdown unmounts or remounts read-only");
+	like(guest_shutdown, "kill -KILL -1", "... after ending every process");
+	like(guest_shutdown, GUEST_SHUTDOWN_MARKER, "... and says so on the console");
 	free(n1);
 	free(n2);
 	test_rcs_net();
+	test_console();
 	test_udhcpc_script();
 
 	struct strvec v = STRVEC_INIT, br = STRVEC_INIT;
