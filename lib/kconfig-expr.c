@@ -73,8 +73,9 @@ static struct node *parse_term(struct lexer *lx)
 		n->macro = strstr(n->text, "$(") != NULL;
 		lx->p = e;
 	} else if (s[0] == '$' && s[1] == '(') {
+		/* The whole $(...), nested parentheses included. */
 		int depth = 0;
-		const char *e = s;
+		const char *e = s + 1;
 		do {
 			if (*e == '(')
 				depth++;
@@ -82,6 +83,11 @@ static struct node *parse_term(struct lexer *lx)
 				depth--;
 			e++;
 		} while (*e && depth > 0);
+		if (depth > 0) {
+			lx->error = true;	/* unclosed */
+			free(n);
+			return NULL;
+		}
 		n->text = xstrndup(s, (size_t)(e - s));
 		n->macro = true;
 		lx->p = e;

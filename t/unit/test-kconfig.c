@@ -219,6 +219,22 @@ static void test_expr(const struct kconfig_db *db)
 	is_int(kconfig_expr_eval("$(cc-option,-fno-foo)", &c), 2, "macros are not blamed");
 	is_int(kconfig_expr_eval("\"$(ARCH)\" = \"x86\"", &c), 2, "neither are comparisons with macros");
 	is_int(kconfig_expr_eval("INET &&", &c), 2, "unparsable: true");
+	/* Issue #10: the macro scan stopped after the '$'. */
+	is_int(kconfig_expr_eval("FILE_LOCKING && $(success,true)", &c), 0,
+	       "n && a macro is n");
+	is_int(kconfig_expr_eval("$(success,true) && FILE_LOCKING", &c), 0,
+	       "a macro && n is n");
+	is_int(kconfig_expr_eval("NFS_FS && $(cc-option,-mfoo -mbar=$(x))", &c), 1,
+	       "m && a macro with nested parentheses is m");
+	is_int(kconfig_expr_eval("FILE_LOCKING || $(as-instr,foo)", &c), 2,
+	       "n || a macro is y");
+	is_int(kconfig_expr_eval("!FILE_LOCKING && $(success,true) && INET", &c), 2,
+	       "parsing goes on after a macro");
+	is_int(kconfig_expr_eval("FILE_LOCKING && $(unclosed", &c), 2,
+	       "an unclosed macro is unparsable: true");
+	kconfig_expr_blame("FILE_LOCKING && $(success,true)", &c, db, &b);
+	ok(b.n == 1 && !strcmp(b.v[0], "FILE_LOCKING"), "blame the symbol next to a macro, not the macro");
+	strvec_clear(&b);
 
 	kconfig_expr_blame("INET && FILE_LOCKING && MULTIUSER", &c, db, &b);
 	ok(b.n == 1 && !strcmp(b.v[0], "FILE_LOCKING"), "blame the symbol that is off");
