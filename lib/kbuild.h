@@ -59,6 +59,25 @@ char *kbuild_file_hash(const char *path);
 /* The compiler kdebug passes as CC=: "ccache gcc" when ccache is installed, else NULL. */
 char *kbuild_default_cc(void);
 
+/*
+ * Take OUT/.kdebug-build.lock (flock, without waiting): one `kdebug config`
+ * or `kdebug build` per build directory at a time.  *fd holds the lock
+ * until it is closed.  -EBUSY when another kdebug holds it; -errno when the
+ * lock file cannot be created.
+ */
+int kbuild_lock(const char *out, int *fd, struct sbuf *why);
+
+/*
+ * CACHE/build-stats: "PROFILE/VERSION OBJECTS" lines, the objects a full
+ * build compiled, for the next progress estimate.  kbuild_stats_key() makes
+ * the key (blanks become '_'); _lookup() finds it in the file's text (0 when
+ * absent); _update() writes the text with the key replaced or appended.
+ */
+char *kbuild_stats_key(const char *profile, const char *version);
+unsigned long kbuild_stats_lookup(const char *text, const char *key);
+void kbuild_stats_update(const char *text, const char *key, unsigned long objects,
+			 struct sbuf *out);
+
 /* ---- make ---- */
 
 /* Progress of a build, counted in compiled objects ("  CC" lines). */
@@ -106,6 +125,9 @@ struct kbuild_make {
  * written.
  */
 int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why);
+/* Feed make output to the progress: counts the complete lines (partial keeps the rest). */
+bool kbuild_progress_feed(struct kbuild_progress *p, struct sbuf *partial,
+			  const char *data, size_t n);
 /* Run make quietly to completion (config targets), output captured. */
 int kbuild_make_capture(const char *src, const char *out, const char *cc,
 			const char *const *targets, struct sbuf *output, int *code);
@@ -147,5 +169,52 @@ int kbuild_resolve(const char *path_or_null, struct kbuild_artifacts *a, struct 
  * directory need not be built yet.  Returns malloc'd path or NULL (why).
  */
 char *kbuild_find_dir(const char *path_or_null, struct sbuf *why);
+
+/* ---- the build pipeline of `kdebug build` ---- */
+
+struct kbuild_build {
+	/* Input. */
+	const char *out;	/* the build directory, or NULL: */
+	const char *src;	/* the last one configured for this tree or tarball (NULL: see kbuild_find_dir) */
+	const char *cc;		/* NULL: what kdebug config chose */
+	unsigned jobs;		/* 0: online CPUs */
+	void (*on_progress)(const struct kbuild_progress *p, void *arg);
+	void *arg;
+
+	/* Set by kbuild_build_prepare(). */
+	char *dir, *src_dir, *cc_used, *log;	/* cc_used NULL: the kernel's default */
+	struct strvec targets;	/* bzImage [modules] [scripts_gdb] */
+	/* Set by kbuild_build_run(). */
+	int status;		/* make's exit status */
+	long long ms;		/* how long make ran */
+	struct kbuild_progress progress;
+	struct kbuild_artifacts artifacts;
+	struct sbuf errors;	/* make failed: the first errors of its log */
+	bool state_unsaved;	/* kdebug-state could not be written (not fatal) */
+	bool bad_input;		/* the failure is the caller's input (usage) */
+
+	/* Private. */
+	struct strvec state;
+	char *cache, *stats_key;
+	bool fresh;
+	int lockfd;
+};
+void kbuild_build_init(struct kbuild_build *b);
+/*
+ * Find the configured build directory, its source and compiler, take the
+ * lock, choose the targets.  -errno with why (-EBUSY: another kdebug works
+ * in the directory).
+ */
+int kbuild_build_prepare(struct kbuild_build *b, struct sbuf *why);
+/* "make -jN [CC=...] TARGETS", as the user would type it. */
+char *kbuild_build_command(const struct kbuild_build *b);
+/*
+ * Run make, record the result in kdebug-state, find the artifacts and check
+ * that bzImage and vmlinux match.  0, or -EINTR (interrupted), -EIO (make
+ * failed: b->errors), -ENOENT (no bzImage/vmlinux), -ESTALE (they do not
+ * match), other -errno when make could not run; why says which.
+ */
+int kbuild_build_run(struct kbuild_build *b, struct sbuf *why);
+void kbuild_build_clear(struct kbuild_build *b);
 
 #endif
