@@ -298,6 +298,15 @@ void kbuild_state_set(struct strvec *kv, const char *key, const char *value)
 	free(line);
 }
 
+void kbuild_state_set_now(struct strvec *kv, const char *key)
+{
+	char buf[64];
+	time_t t = time(NULL);
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+	kbuild_state_set(kv, key, buf);
+}
+
 int kbuild_state_save(const char *out, const struct strvec *kv)
 {
 	struct sbuf text = SBUF_INIT;
@@ -1288,7 +1297,6 @@ int kbuild_build_run(struct kbuild_build *b, struct sbuf *why)
 		.targets = (const char *const *)b->targets.v, .log = b->log,
 		.on_progress = b->on_progress, .arg = b->arg, .progress = b->progress,
 	};
-	char buf[64];
 	int r;
 
 	if (!why)
@@ -1302,9 +1310,7 @@ int kbuild_build_run(struct kbuild_build *b, struct sbuf *why)
 		sbuf_adds(why, mwhy.len ? mwhy.buf : strerror(-r));
 	if (r)
 		goto out;
-	time_t t = time(NULL);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
-	kbuild_state_set(&b->state, "built", buf);
+	kbuild_state_set_now(&b->state, "built");
 	if (b->cc_used)
 		kbuild_state_set(&b->state, "cc", b->cc_used);
 	if (b->status) {

@@ -45,6 +45,8 @@ int kbuild_state_load(const char *out, struct strvec *kv);
 const char *kbuild_state_get(const struct strvec *kv, const char *key);
 void kbuild_state_set(struct strvec *kv, const char *key, const char *value);
 int kbuild_state_save(const char *out, const struct strvec *kv);
+/* KEY=the local time now, "2024-01-31T12:00:00+0100". */
+void kbuild_state_set_now(struct strvec *kv, const char *key);
 
 /*
  * The last build configured for a source (source_id) and overall

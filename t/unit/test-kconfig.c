@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of lib/kconfig*.c: .config parsing, profiles, the Kconfig
- * scanner on the fake trees in t/fixtures/kconfig/, dependency
- * expressions, verification messages, option names across versions.
- * lib/kbuild.c is in test-kbuild.c.
+ * Unit tests of lib/kconfig*.c and lib/configure.c: .config parsing,
+ * profiles, the Kconfig scanner on the fake trees in t/fixtures/kconfig/,
+ * dependency expressions, verification messages, option names across
+ * versions, the request file.  lib/kbuild.c is in test-kbuild.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "configure.h"
 #include "kconfig.h"
 #include "tap.h"
 
@@ -414,6 +415,27 @@ static void test_map(const struct kconfig_db *db)
 	kconfig_db_clear(&old);
 }
 
+static void test_request_text(void)
+{
+	struct kconfig req = KCONFIG_INIT;
+	struct sbuf out = SBUF_INIT;
+
+	kconfig_set(&req, "NET", "y", "profile minimal");
+	kconfig_set(&req, "INET", "y", "profile minimal");
+	kconfig_set(&req, "MODULES", "n", "--disable");
+	kconfig_set(&req, "E1000", "m", NULL);
+	configure_request_text(&req, "tinyconfig", "minimal", "6.1.99", &out);
+	is_str(out.buf,
+	       "# Requested by kdebug config: base 'tinyconfig', profile minimal, Linux 6.1.99.\n"
+	       "# Merged into .config with merge_config.sh, then make olddefconfig.\n"
+	       "\n# from profile minimal\nCONFIG_NET=y\nCONFIG_INET=y\n"
+	       "\n# from --disable\n# CONFIG_MODULES is not set\n"
+	       "\n# from elsewhere\nCONFIG_E1000=m\n",
+	       "the request file: grouped by origin, in order");
+	sbuf_release(&out);
+	kconfig_clear(&req);
+}
+
 int main(void)
 {
 	struct kconfig_db db;
@@ -425,5 +447,6 @@ int main(void)
 	test_verify(&db);
 	test_map(&db);
 	kconfig_db_clear(&db);
+	test_request_text();
 	return done_testing();
 }
