@@ -2,8 +2,9 @@
 /*
  * Kernel sources and builds: trees and tarballs (unpacked once into the
  * cache with libarchive), out-of-tree build directories and their state
- * file, running make (with progress and a full log), checking that bzImage
- * and vmlinux come from the same build, and finding a build's artifacts.
+ * file and lock, running make (with progress and a full log), the build
+ * pipeline of `kdebug build`, checking that bzImage and vmlinux come from
+ * the same build, and finding a build's artifacts.
  */
 #ifndef KDEBUG_KBUILD_H
 #define KDEBUG_KBUILD_H
@@ -176,8 +177,8 @@ char *kbuild_find_dir(const char *path_or_null, struct sbuf *why);
 
 struct kbuild_build {
 	/* Input. */
-	const char *out;	/* the build directory, or NULL: */
-	const char *src;	/* the last one configured for this tree or tarball (NULL: see kbuild_find_dir) */
+	const char *out;	/* the build directory; NULL: kbuild_find_dir(src) */
+	const char *src;	/* a tree or tarball (its last build directory), or NULL */
 	const char *cc;		/* NULL: what kdebug config chose */
 	unsigned jobs;		/* 0: online CPUs */
 	void (*on_progress)(const struct kbuild_progress *p, void *arg);
@@ -189,7 +190,7 @@ struct kbuild_build {
 	/* Set by kbuild_build_run(). */
 	int status;		/* make's exit status */
 	long long ms;		/* how long make ran */
-	struct kbuild_progress progress;
+	struct kbuild_progress progress;	/* total estimated by _prepare() */
 	struct kbuild_artifacts artifacts;
 	struct sbuf errors;	/* make failed: the first errors of its log */
 	bool state_unsaved;	/* kdebug-state could not be written (not fatal) */
