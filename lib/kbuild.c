@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hash.h"
+#include "kconfig.h"
 #include "meta.h"
 #include "proc.h"
 #include "qemu.h"
@@ -310,6 +313,15 @@ void kbuild_state_set(struct strvec *kv, const char *key, const char *value)
 	free(line);
 }
 
+void kbuild_state_set_now(struct strvec *kv, const char *key)
+{
+	char buf[64];
+	time_t t = time(NULL);
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
+	kbuild_state_set(kv, key, buf);
+}
+
 int kbuild_state_save(const char *out, const struct strvec *kv)
 {
 	json_t *o = json_object();
@@ -451,6 +463,42 @@ char *kbuild_default_cc(void)
 		return NULL;
 	free(ccache);
 	return xstrdup("ccache gcc");
+}
+
+int kbuild_lock(const char *out, int *fd, struct sbuf *why)
+{
+	char *p = path_join(out, ".kdebug-build.lock");
+	int lfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644), r = 0;
+
+	free(p);
+	if (lfd < 0) {
+		r = -errno;
+		if (why)
+			sbuf_addf(why, "cannot write to '%s': %s", out, strerror(errno));
+		return r;
+	}
+	if (flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (why)
+			sbuf_addf(why, "another kdebug build or config is running in '%s'; wait for it to finish",
+				  out);
+		close(lfd);
+		return r;
+	}
+	*fd = lfd;
+	return 0;
+}
+
+/* ---- build statistics ---- */
+
+char *kbuild_stats_key(const char *profile, const char *version)
+{
+	char *key = xasprintf("%s/%s", profile ? profile : "custom", version ? version : "unknown");
+
+	for (char *p = key; *p; p++)
+		if (*p == ' ')
+			*p = '_';
+	return key;
 }
 
 /* ---- progress ---- */
@@ -614,6 +662,27 @@ void kbuild_first_errors(const char *log, size_t max_lines, struct sbuf *out)
 	free(lines);
 }
 
+struct feed {
+	struct kbuild_progress *p;
+	bool counted;
+};
+
+static void feed_line(void *arg, char *line)
+{
+	struct feed *f = arg;
+	if (kbuild_progress_line(f->p, line))
+		f->counted = true;
+}
+
+bool kbuild_progress_feed(struct kbuild_progress *p, struct sbuf *partial,
+			  const char *data, size_t n)
+{
+	struct feed f = { .p = p, .counted = false };
+
+	sbuf_feed_lines(partial, data, n, feed_line, &f);
+	return f.counted;
+}
+
 /* ---- make ---- */
 
 static void make_args(struct strvec *args, const char *src, const char *out, const char *cc,
@@ -693,19 +762,7 @@ int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why)
 				int wr = write_all(logfd, buf, (size_t)n);
 				if (wr && why && !why->len)
 					sbuf_addf(why, "cannot write '%s': %s", m->log, strerror(-wr));
-				sbuf_add(&partial, buf, (size_t)n);
-				char *s = partial.buf, *nl;
-				bool counted = false;
-				while ((nl = memchr(s, '\n', partial.len - (size_t)(s - partial.buf)))) {
-					*nl = 0;
-					if (kbuild_progress_line(&m->progress, s))
-						counted = true;
-					s = nl + 1;
-				}
-				size_t rest = partial.len - (size_t)(s - partial.buf);
-				memmove(partial.buf, s, rest);
-				partial.len = rest;
-				partial.buf[rest] = 0;
+				bool counted = kbuild_progress_feed(&m->progress, &partial, buf, (size_t)n);
 				if (counted && m->on_progress) {
 					m->on_progress(&m->progress, m->arg);
 					last_tick = m->progress.now_ms;
@@ -1066,4 +1123,268 @@ int kbuild_resolve_kernel(const char *kernel, const char *vmlinux, struct kbuild
 		sbuf_release(&mwhy);
 	}
 	return 0;
+}
+
+/* ---- the build pipeline ---- */
+
+void kbuild_build_init(struct kbuild_build *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->lockfd = -1;
+}
+
+void kbuild_build_clear(struct kbuild_build *b)
+{
+	if (b->lockfd >= 0)
+		close(b->lockfd);
+	free(b->dir);
+	free(b->src_dir);
+	free(b->cc_used);
+	free(b->log);
+	strvec_clear(&b->targets);
+	kbuild_artifacts_clear(&b->artifacts);
+	sbuf_release(&b->errors);
+	strvec_clear(&b->state);
+	free(b->cache);
+	free(b->stats_key);
+	b->lockfd = -1;
+}
+
+static int build_bad_input(struct kbuild_build *b, int r)
+{
+	b->bad_input = true;
+	return r;
+}
+
+/* The build directory (configured) and its source tree (out of tree). */
+static int build_find_dirs(struct kbuild_build *b, struct sbuf *why)
+{
+	if (b->out) {
+		b->dir = abspath(b->out);
+		if (!has(b->dir, ".config", false)) {
+			sbuf_addf(why, "'%s' is not a configured build directory (no .config); run 'kdebug config --out %s' first",
+				  b->out, b->out);
+			return build_bad_input(b, -ENOENT);
+		}
+	} else {
+		b->dir = kbuild_find_dir(b->src, why);
+		if (!b->dir)
+			return build_bad_input(b, -ENOENT);
+	}
+	kbuild_state_load(b->dir, &b->state);
+	if (kbuild_state_get(&b->state, "src")) {
+		b->src_dir = xstrdup(kbuild_state_get(&b->state, "src"));
+	} else {
+		char *link = path_join(b->dir, "source");
+		b->src_dir = is_dir(link) ? abspath(link) : NULL;
+		free(link);
+	}
+	if (!b->src_dir || !kbuild_is_tree(b->src_dir)) {
+		sbuf_addf(why, "cannot find the kernel source of '%s'; run 'kdebug config --out %s' again",
+			  b->dir, b->dir);
+		return -ENOENT;
+	}
+	if (!strcmp(b->src_dir, b->dir)) {
+		sbuf_addf(why, "'%s' is an in-tree build; kdebug builds out of tree: run 'kdebug config' to set one up",
+			  b->dir);
+		return build_bad_input(b, -EINVAL);
+	}
+	return 0;
+}
+
+/* --cc, else what kdebug config chose, else the default; it must exist. */
+static int build_choose_cc(struct kbuild_build *b, struct sbuf *why)
+{
+	struct strvec words = STRVEC_INIT;
+	char *prog;
+
+	if (b->cc)
+		b->cc_used = xstrdup(b->cc);
+	else if (kbuild_state_get(&b->state, "cc"))
+		b->cc_used = xstrdup(kbuild_state_get(&b->state, "cc"));
+	else
+		b->cc_used = kbuild_default_cc();
+	if (b->cc_used && !*b->cc_used) {
+		free(b->cc_used);
+		b->cc_used = NULL;
+	}
+	if (!b->cc_used)
+		return 0;
+	strvec_split(&words, b->cc_used);
+	prog = words.n ? find_in_path(words.v[0]) : NULL;
+	if (!prog)
+		sbuf_addf(why, "compiler '%s' not found (--cc '%s')", words.n ? words.v[0] : "",
+			  b->cc_used);
+	free(prog);
+	strvec_clear(&words);
+	return prog ? 0 : build_bad_input(b, -ENOENT);
+}
+
+static bool makefile_has_target(const char *src, const char *target)
+{
+	char *mk = path_join(src, "Makefile");
+	struct sbuf text = SBUF_INIT;
+	char *needle = xasprintf("\n%s:", target);
+	bool r = !read_file(mk, &text) && strstr(sbuf_str(&text), needle);
+
+	free(mk);
+	free(needle);
+	sbuf_release(&text);
+	return r;
+}
+
+/* bzImage, modules when the .config has them, the gdb scripts when it asks for them. */
+static int build_targets(struct kbuild_build *b, struct sbuf *why)
+{
+	struct kconfig cfg = KCONFIG_INIT;
+	char *c = path_join(b->dir, ".config");
+	int r = kconfig_load(&cfg, c, NULL, why);
+
+	free(c);
+	if (r)
+		return r;
+	strvec_push(&b->targets, "bzImage");
+	if (kconfig_value_on(kconfig_get(&cfg, "MODULES")))
+		strvec_push(&b->targets, "modules");
+	if (kconfig_value_on(kconfig_get(&cfg, "GDB_SCRIPTS")) &&
+	    makefile_has_target(b->src_dir, "scripts_gdb"))
+		strvec_push(&b->targets, "scripts_gdb");
+	kconfig_clear(&cfg);
+	return 0;
+}
+
+/*
+ * How many objects a full build compiles, for the progress estimate.  A
+ * build is full when the directory has no objects yet (new, or after make
+ * clean): no vmlinux and no init/main.o.
+ */
+static void build_estimate(struct kbuild_build *b)
+{
+	const char *prev = kbuild_state_get(&b->state, "objects");
+
+	b->fresh = !has(b->dir, "vmlinux", false) && !has(b->dir, "init/main.o", false);
+	b->stats_key = kbuild_stats_key(kbuild_state_get(&b->state, "profile"),
+					kbuild_state_get(&b->state, "version"));
+	if (b->fresh)
+		b->progress.total = prev ? strtoul(prev, NULL, 10) : kbuild_stats_get(b->cache, b->stats_key);
+}
+
+int kbuild_build_prepare(struct kbuild_build *b, struct sbuf *why)
+{
+	struct sbuf dummy = SBUF_INIT;
+	int r;
+
+	if (!why)
+		why = &dummy;
+	b->cache = cache_dir();
+	r = build_find_dirs(b, why);
+	if (!r)
+		r = build_targets(b, why);
+	if (!r)
+		r = build_choose_cc(b, why);
+	if (!r)
+		r = kbuild_lock(b->dir, &b->lockfd, why);
+	if (!r) {
+		build_estimate(b);
+		b->log = path_join(b->dir, "kdebug-build.log");
+	}
+	sbuf_release(&dummy);
+	return r;
+}
+
+char *kbuild_build_command(const struct kbuild_build *b)
+{
+	struct strvec show = STRVEC_INIT;
+	char *cmd;
+
+	strvec_push(&show, "make");
+	if (b->jobs)
+		strvec_pushf(&show, "-j%u", b->jobs);
+	else
+		strvec_pushf(&show, "-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	if (b->cc_used)
+		strvec_pushf(&show, "CC=%s", b->cc_used);
+	strvec_pushv(&show, (const char *const *)b->targets.v);
+	cmd = strvec_join_shell(&show);
+	strvec_clear(&show);
+	return cmd;
+}
+
+static void build_failed(struct kbuild_build *b)
+{
+	kbuild_state_set(&b->state, "build", "failed");
+	kbuild_state_save(b->dir, &b->state);
+}
+
+/* make has run and succeeded: the artifacts, their match, the state and statistics. */
+static int build_record(struct kbuild_build *b, struct sbuf *why)
+{
+	struct sbuf mwhy = SBUF_INIT;
+	char buf[64];
+	int r = kbuild_resolve(b->dir, &b->artifacts, &mwhy);
+
+	if (r) {
+		sbuf_addf(why, "make succeeded but %s", mwhy.buf);
+		sbuf_release(&mwhy);
+		build_failed(b);
+		return r;
+	}
+	r = kbuild_check_match(b->artifacts.bzimage, b->artifacts.vmlinux, &mwhy);
+	kbuild_state_set(&b->state, "build", "ok");
+	kbuild_state_set(&b->state, "match", r ? sbuf_str(&mwhy) : "ok");
+	snprintf(buf, sizeof(buf), "%lld", b->ms);
+	kbuild_state_set(&b->state, "build_ms", buf);
+	if (b->artifacts.release)
+		kbuild_state_set(&b->state, "release", b->artifacts.release);
+	if (b->fresh && b->progress.done) {
+		snprintf(buf, sizeof(buf), "%lu", b->progress.done);
+		kbuild_state_set(&b->state, "objects", buf);
+		kbuild_stats_put(b->cache, b->stats_key, b->progress.done);
+	}
+	b->state_unsaved = kbuild_state_save(b->dir, &b->state) != 0;
+	kbuild_remember(b->cache, kbuild_state_get(&b->state, "source_id"), b->dir);
+	if (r)
+		sbuf_adds(why, sbuf_str(&mwhy));
+	sbuf_release(&mwhy);
+	return r;
+}
+
+int kbuild_build_run(struct kbuild_build *b, struct sbuf *why)
+{
+	struct sbuf dummy = SBUF_INIT, mwhy = SBUF_INIT, text = SBUF_INIT;
+	struct kbuild_make m = {
+		.src = b->src_dir, .out = b->dir, .cc = b->cc_used, .jobs = b->jobs,
+		.targets = (const char *const *)b->targets.v, .log = b->log,
+		.on_progress = b->on_progress, .arg = b->arg, .progress = b->progress,
+	};
+	int r;
+
+	if (!why)
+		why = &dummy;
+	r = kbuild_make_run(&m, &b->status, &mwhy);
+	b->progress = m.progress;
+	b->ms = m.progress.now_ms - m.progress.start_ms;
+	if (r == -EINTR)
+		sbuf_addf(why, "interrupted; make was stopped (log: %s)", b->log);
+	else if (r)
+		sbuf_adds(why, mwhy.len ? mwhy.buf : strerror(-r));
+	if (r)
+		goto out;
+	kbuild_state_set_now(&b->state, "built");
+	if (b->cc_used)
+		kbuild_state_set(&b->state, "cc", b->cc_used);
+	if (b->status) {
+		read_file(b->log, &text);
+		kbuild_first_errors(sbuf_str(&text), 30, &b->errors);
+		sbuf_addf(why, "build failed (make exited with status %d); full log: %s", b->status, b->log);
+		build_failed(b);
+		r = -EIO;
+		goto out;
+	}
+	r = build_record(b, why);
+out:
+	sbuf_release(&text);
+	sbuf_release(&mwhy);
+	sbuf_release(&dummy);
+	return r;
 }

@@ -2,8 +2,9 @@
 /*
  * Kernel sources and builds: trees and tarballs (unpacked once into the
  * cache with libarchive), out-of-tree build directories and their state
- * file, running make (with progress and a full log), checking that bzImage
- * and vmlinux come from the same build, and finding a build's artifacts.
+ * file and lock, running make (with progress and a full log), the build
+ * pipeline of `kdebug build`, checking that bzImage and vmlinux come from
+ * the same build, and finding a build's artifacts.
  */
 #ifndef KDEBUG_KBUILD_H
 #define KDEBUG_KBUILD_H
@@ -49,6 +50,8 @@ int kbuild_state_load(const char *out, struct strvec *kv);
 const char *kbuild_state_get(const struct strvec *kv, const char *key);
 void kbuild_state_set(struct strvec *kv, const char *key, const char *value);
 int kbuild_state_save(const char *out, const struct strvec *kv);
+/* KEY=the local time now, "2024-01-31T12:00:00+0100". */
+void kbuild_state_set_now(struct strvec *kv, const char *key);
 
 /*
  * The last build configured for a source (source_id) and overall
@@ -69,6 +72,17 @@ char *kbuild_file_hash(const char *path);
 
 /* The compiler kdebug passes as CC=: "ccache gcc" when ccache is installed, else NULL. */
 char *kbuild_default_cc(void);
+
+/*
+ * Take OUT/.kdebug-build.lock (flock, without waiting): one `kdebug config`
+ * or `kdebug build` per build directory at a time.  *fd holds the lock
+ * until it is closed.  -EBUSY when another kdebug holds it; -errno when the
+ * lock file cannot be created.
+ */
+int kbuild_lock(const char *out, int *fd, struct sbuf *why);
+
+/* The key of kbuild_stats_get/_put: "PROFILE/VERSION", blanks made '_'. */
+char *kbuild_stats_key(const char *profile, const char *version);
 
 /* ---- make ---- */
 
@@ -117,6 +131,9 @@ struct kbuild_make {
  * written.
  */
 int kbuild_make_run(struct kbuild_make *m, int *code, struct sbuf *why);
+/* Feed make output to the progress: counts the complete lines (partial keeps the rest). */
+bool kbuild_progress_feed(struct kbuild_progress *p, struct sbuf *partial,
+			  const char *data, size_t n);
 /* Run make quietly to completion (config targets), output captured. */
 int kbuild_make_capture(const char *src, const char *out, const char *cc,
 			const char *const *targets, struct sbuf *output, int *code);
@@ -168,5 +185,52 @@ char *kbuild_find_dir(const char *path_or_null, struct sbuf *why);
  */
 int kbuild_resolve_kernel(const char *kernel, const char *vmlinux, struct kbuild_artifacts *art,
 			  struct sbuf *why);
+
+/* ---- the build pipeline of `kdebug build` ---- */
+
+struct kbuild_build {
+	/* Input. */
+	const char *out;	/* the build directory; NULL: kbuild_find_dir(src) */
+	const char *src;	/* a tree or tarball (its last build directory), or NULL */
+	const char *cc;		/* NULL: what kdebug config chose */
+	unsigned jobs;		/* 0: online CPUs */
+	void (*on_progress)(const struct kbuild_progress *p, void *arg);
+	void *arg;
+
+	/* Set by kbuild_build_prepare(). */
+	char *dir, *src_dir, *cc_used, *log;	/* cc_used NULL: the kernel's default */
+	struct strvec targets;	/* bzImage [modules] [scripts_gdb] */
+	/* Set by kbuild_build_run(). */
+	int status;		/* make's exit status */
+	long long ms;		/* how long make ran */
+	struct kbuild_progress progress;	/* total estimated by _prepare() */
+	struct kbuild_artifacts artifacts;
+	struct sbuf errors;	/* make failed: the first errors of its log */
+	bool state_unsaved;	/* kdebug-state could not be written (not fatal) */
+	bool bad_input;		/* the failure is the caller's input (usage) */
+
+	/* Private. */
+	struct strvec state;
+	char *cache, *stats_key;
+	bool fresh;
+	int lockfd;
+};
+void kbuild_build_init(struct kbuild_build *b);
+/*
+ * Find the configured build directory, its source and compiler, take the
+ * lock, choose the targets.  -errno with why (-EBUSY: another kdebug works
+ * in the directory).
+ */
+int kbuild_build_prepare(struct kbuild_build *b, struct sbuf *why);
+/* "make -jN [CC=...] TARGETS", as the user would type it. */
+char *kbuild_build_command(const struct kbuild_build *b);
+/*
+ * Run make, record the result in kdebug-state, find the artifacts and check
+ * that bzImage and vmlinux match.  0, or -EINTR (interrupted), -EIO (make
+ * failed: b->errors), -ENOENT (no bzImage/vmlinux), -ESTALE (they do not
+ * match), other -errno when make could not run; why says which.
+ */
+int kbuild_build_run(struct kbuild_build *b, struct sbuf *why);
+void kbuild_build_clear(struct kbuild_build *b);
 
 #endif

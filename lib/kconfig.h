@@ -6,6 +6,10 @@
  * changed across kernel versions, and the verification of a resulting
  * .config against what was requested.
  *
+ * kconfig.c (.config, profiles), kconfig-db.c (symbol table), kconfig-scan.c
+ * (the scanner), kconfig-expr.c (expressions), kconfig-names.c (names across
+ * versions), kconfig-verify.c (verification).
+ *
  * Pure logic except for reading files: no processes, no printing.
  */
 #ifndef KDEBUG_KCONFIG_H
@@ -118,6 +122,10 @@ int kconfig_db_scan(struct kconfig_db *db, const char *srcdir, const char *arch,
 void kconfig_db_clear(struct kconfig_db *db);
 const struct kconfig_sym *kconfig_db_find(const struct kconfig_db *db, const char *name);
 bool kconfig_db_has_prompt(const struct kconfig_db *db, const char *name);
+/* Does a Kconfig file of the tree define NAME (not only select it)? */
+bool kconfig_db_defined(const struct kconfig_db *db, const char *name);
+/* The choice NAME is a member of (1-based), 0 for none. */
+unsigned kconfig_db_choice(const struct kconfig_db *db, const char *name);
 /* Up to MAX closest defined names to NAME (edit distance), best first. */
 void kconfig_db_suggest(const struct kconfig_db *db, const char *name, size_t max, struct strvec *out);
 
