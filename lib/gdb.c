@@ -43,7 +43,7 @@ void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out)
 	 * answer a moment later, so give it more than the default 2 s.
 	 */
 	sbuf_adds(out, "set remotetimeout 10\n");
-	sbuf_addf(out, "target remote 127.0.0.1:%d\n", o->port);
+	sbuf_addf(out, "target remote %s\n", o->target);
 	if (o->module_dirs && o->module_dirs->n) {
 		/*
 		 * Module symbols load by themselves (gdb_write_module_loader());

@@ -157,6 +157,7 @@ static const struct field {
 	{ "pid",       F_PID, offsetof(struct instance, pid),       INT_MAX },
 	{ "qemu_pid",  F_PID, offsetof(struct instance, qemu_pid),  INT_MAX },
 	{ "gdb_port",  F_INT, offsetof(struct instance, gdb_port),  65535 },
+	{ "gdb_socket", F_STR, offsetof(struct instance, gdb_socket), 0 },
 	{ "started",   F_LL,  offsetof(struct instance, started),   LLONG_MAX },
 	{ "kernel",    F_STR, offsetof(struct instance, kernel),    0 },
 	{ "vmlinux",   F_STR, offsetof(struct instance, vmlinux),   0 },
@@ -1107,4 +1108,18 @@ out:
 	free(sock);
 	qmp_close(&q);
 	return r;
+}
+
+char *instance_gdb_target(const struct instance *in)
+{
+	if (in->gdb_socket)
+		return xasprintf("unix::%s", in->gdb_socket);
+	return in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : NULL;
+}
+
+char *instance_gdb_shown(const struct instance *in)
+{
+	if (in->gdb_socket)
+		return xstrdup(in->gdb_socket);
+	return in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : NULL;
 }

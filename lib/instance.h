@@ -27,7 +27,8 @@ struct instance {
 	int lock_fd;		/* >= 0 only in the owning process */
 	pid_t pid;		/* the owning kdebug */
 	pid_t qemu_pid;
-	int gdb_port;		/* 0: no gdbstub */
+	int gdb_port;		/* the gdbstub on 127.0.0.1:PORT (--gdb tcp), 0: none */
+	char *gdb_socket;	/* the gdbstub's unix socket (0600, in dir), may be NULL */
 	long long started;	/* unix seconds */
 	char *kernel;		/* bzImage path */
 	char *vmlinux;		/* may be NULL */
@@ -113,6 +114,15 @@ int instance_wait_pid(pid_t pid, int timeout_ms);
  * when it is some other process, -ESRCH when it is gone.
  */
 int instance_kill_qemu(const struct instance *in, int sig);
+/*
+ * The VM's gdbstub: for gdb's `target remote` ("unix::PATH" or
+ * "127.0.0.1:PORT") and for people ("PATH" or "127.0.0.1:PORT"); NULL
+ * when it has none.  malloc'd.
+ */
+char *instance_gdb_target(const struct instance *in);
+char *instance_gdb_shown(const struct instance *in);
+/* Where a VM's gdbstub socket goes: DIR/gdb.sock (malloc'd). */
+#define INSTANCE_GDB_SOCKET "gdb.sock"
 
 /*
  * The guest's address on a bridge, recorded in the instance (guest_ip, net)

@@ -390,11 +390,12 @@ int qmp_chardev_port(const char *filename)
 	return r ? 0 : (int)port;
 }
 
-int qmp_gdbstub_port(struct qmp *q, int *port)
+int qmp_gdbstub(struct qmp *q, int *port, char **unix_path)
 {
 	json_t *ret = NULL, *c;
 	size_t i;
 	int r, found = 0;
+	char *path = NULL;
 
 	r = qmp_command(q, "query-chardev", NULL, &ret);
 	if (r)
@@ -402,10 +403,21 @@ int qmp_gdbstub_port(struct qmp *q, int *port)
 	json_array_foreach(ret, i, c) {
 		const char *label = json_string_value(json_object_get(c, "label"));
 		const char *fn = json_string_value(json_object_get(c, "filename"));
-		if (label && fn && !strcmp(label, "gdb"))
-			found = qmp_chardev_port(fn);
+		const char *u;
+		if (!label || !fn || strcmp(label, "gdb"))
+			continue;
+		found = qmp_chardev_port(fn);
+		if ((u = strstr(fn, "unix:"))) {
+			u += 5;
+			free(path);
+			path = xstrndup(u, strcspn(u, ","));
+		}
 	}
 	json_decref(ret);
 	*port = found;
+	if (unix_path)
+		*unix_path = path;
+	else
+		free(path);
 	return 0;
 }

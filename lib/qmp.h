@@ -55,10 +55,11 @@ int qmp_hmp(struct qmp *q, const char *cmdline, char **out);
  */
 int qmp_wait_event(struct qmp *q, const char *event, int timeout_ms, json_t **data);
 /*
- * Port of the gdbstub QEMU listens on (query-chardev, chardev "gdb"):
- * 0 and *port (0 when there is no gdbstub), or -errno.
+ * The gdbstub QEMU listens on (query-chardev, chardev "gdb"): 0 with *port
+ * (0 when not TCP) and *unix_path (malloc'd, NULL when not a unix socket;
+ * may be NULL), or -errno.
  */
-int qmp_gdbstub_port(struct qmp *q, int *port);
+int qmp_gdbstub(struct qmp *q, int *port, char **unix_path);
 /* Port in a socket chardev filename ("tcp:127.0.0.1:1234,server=on <-> ..."), or 0. */
 int qmp_chardev_port(const char *filename);
 void qmp_close(struct qmp *q);

@@ -32,7 +32,7 @@ static int gdb_setup(struct run_session *s, struct sbuf *why)
 		.build_dir = s->art.build_dir,
 		.gdb_py = s->art.gdb_scripts,
 		.src_dir = s->art.src_dir,
-		.port = s->gdb_port,
+		.target = s->gdb_target,
 	};
 	struct gdb_break_opts bo = {
 		.breaks = &c->breaks,

@@ -18,25 +18,44 @@ static void cleanup_instance(void *arg)
 	instance_remove(arg);
 }
 
+/*
+ * The gdbstub: a unix socket (0600) in the instance's 0700 directory, which
+ * no other local user can reach; on request a TCP port on 127.0.0.1, which
+ * every local user can.
+ */
 static int listen_gdb(struct run_session *s, struct sbuf *why)
 {
+	const struct run_config *c = s->cfg;
 	int r = 0;
 
-	s->gdb_port = s->cfg->gdb_port;
-	if (s->gdb_port > 0) {
-		r = sock_listen_loopback(s->gdb_port, &s->gdb_fd);
+	if (c->gdb == RUN_GDB_UNIX) {
+		char *path = instance_path(&s->in, INSTANCE_GDB_SOCKET);
+		r = sock_listen_unix(path, &s->gdb_fd);
+		if (r) {
+			sbuf_addf(why, "cannot create the gdbstub socket '%s': %s", path, strerror(-r));
+			free(path);
+			return EXIT_FAIL;
+		}
+		s->in.gdb_socket = path;
+	} else if (c->gdb == RUN_GDB_TCP) {
+		s->gdb_port = c->gdb_port;
+		if (s->gdb_port > 0)
+			r = sock_listen_loopback(s->gdb_port, &s->gdb_fd);
+		else
+			r = sock_listen_loopback_from(1234, 1000, &s->gdb_port, &s->gdb_fd);
 		if (r == -EADDRINUSE) {
-			sbuf_addf(why, "port %d on 127.0.0.1 is in use; pick another with --gdb=PORT or omit the port",
+			sbuf_addf(why, "port %d on 127.0.0.1 is in use; pick another with --gdb tcp:PORT or use --gdb",
 				  s->gdb_port);
 			return EXIT_USAGE;
+		} else if (r) {
+			sbuf_addf(why, "cannot listen on 127.0.0.1 for the gdbstub: %s", strerror(-r));
+			return EXIT_FAIL;
 		}
-	} else if (s->gdb_port < 0) {
-		r = sock_listen_loopback_from(1234, 1000, &s->gdb_port, &s->gdb_fd);
+		s->in.gdb_port = s->gdb_port;
+		say(&s->say, SAY_NOTE, "the gdbstub is on 127.0.0.1:%d, where every local user can reach it "
+		    "(read and write guest memory); --gdb alone gives a socket only you can use", s->gdb_port);
 	}
-	if (r) {
-		sbuf_addf(why, "cannot listen on 127.0.0.1 for the gdbstub: %s", strerror(-r));
-		return EXIT_FAIL;
-	}
+	s->gdb_target = instance_gdb_target(&s->in);
 	return 0;
 }
 
@@ -50,7 +69,6 @@ static void describe(struct run_session *s)
 	const struct run_config *c = s->cfg;
 	struct instance *in = &s->in;
 
-	in->gdb_port = s->gdb_port;
 	in->kernel = xstrdup(s->art.bzimage);
 	if (s->art.vmlinux)
 		in->vmlinux = xstrdup(s->art.vmlinux);

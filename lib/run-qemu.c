@@ -36,7 +36,7 @@ static char *make_cmdline(struct run_session *s)
 		.exec_nonce = s->nonce,
 		.guest_net = s->guest_net,
 		.quiet = c->exec && s->say.verbose <= 0,
-		.panic_reboot = !s->gdb_port || c->breaks.n,
+		.panic_reboot = c->gdb == RUN_GDB_NONE || c->breaks.n,
 		.kaslr = c->kaslr,
 	};
 	char *line = kernel_cmdline(&co);
@@ -180,9 +180,12 @@ static void announce_vm(struct run_session *s)
 {
 	const struct run_config *c = s->cfg;
 
-	if (!c->breaks.n && s->gdb_port)
-		say(&s->say, SAY_NOTE, "VM %s: gdbstub on 127.0.0.1:%d%s; attach with 'kdebug gdb %s'", s->in.name,
-		    s->gdb_port, c->wait_gdb ? " (halted until gdb continues)" : "", s->in.name);
+	if (!c->breaks.n && s->gdb_target) {
+		char *shown = instance_gdb_shown(&s->in);
+		say(&s->say, SAY_NOTE, "VM %s: gdbstub on %s%s; attach with 'kdebug gdb %s'", s->in.name,
+		    shown, c->wait_gdb ? " (halted until gdb continues)" : "", s->in.name);
+		free(shown);
+	}
 	else if (!c->breaks.n && !c->interactive && !c->exec)
 		say(&s->say, SAY_NOTE, "VM %s running; console in %s", s->in.name, s->log_path);
 	if (c->interactive)

@@ -148,6 +148,7 @@ void run_free(struct run_session *s)
 	sbuf_release(&s->cmdline);
 	free(s->nonce);
 	free(s->qmp_path);
+	free(s->gdb_target);
 	free(s->log_path);
 	free(s->qlog_path);
 	free(s->rootfs);

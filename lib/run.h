@@ -60,7 +60,8 @@ struct run_config {
 	int nfs_port, mount_port;	/* --nfs-ports; 0: the first free ones */
 	enum qemu_nic nic;
 	struct strvec forwards;
-	int gdb_port;		/* -1: --gdb without port; 0: none */
+	enum run_gdb_mode { RUN_GDB_NONE, RUN_GDB_UNIX, RUN_GDB_TCP } gdb;	/* the gdbstub */
+	int gdb_port;		/* RUN_GDB_TCP: its port on 127.0.0.1, -1: the first free from 1234 */
 	bool wait_gdb, kaslr;
 	struct strvec qemu_args;
 	bool interactive;	/* the console is the user's terminal */
@@ -107,7 +108,8 @@ struct run_session {
 	/* instance */
 	struct instance in;
 	int gdb_fd, qmp_fd;	/* listening sockets QEMU inherits, -1 once it has them */
-	int gdb_port;
+	int gdb_port;		/* the gdbstub's TCP port (--gdb tcp), else 0 */
+	char *gdb_target;	/* the gdbstub for gdb's target remote, or NULL */
 	char *qmp_path, *log_path, *qlog_path;
 	/* rootfs */
 	enum rootfs_kind kind;

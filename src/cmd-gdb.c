@@ -50,7 +50,7 @@ int cmd_gdb(int argc, char **argv)
 	struct instance in = { .lock_fd = -1 };
 	const char *vmlinux = NULL, *batch = NULL, *name = NULL;
 	unsigned long port = 0;
-	char *cmdfile = NULL;
+	char *cmdfile = NULL, *target = NULL;
 	int c, r, ret = EXIT_FAIL;
 	bool have_instance = false;
 
@@ -116,12 +116,12 @@ int cmd_gdb(int argc, char **argv)
 			goto out;
 		}
 		have_instance = true;
-		if (!in.gdb_port) {
+		target = instance_gdb_target(&in);
+		if (!target) {
 			error("VM %s has no gdbstub; start one with 'kdebug gdbserver %s'", in.name, in.name);
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		port = (unsigned long)in.gdb_port;
 		if (!vmlinux)
 			vmlinux = in.vmlinux;
 		bool vm_modules = !modules.n;
@@ -160,12 +160,14 @@ int cmd_gdb(int argc, char **argv)
 			gdb_py = NULL;
 		}
 	}
+	if (!target)	/* --port: a gdbstub on 127.0.0.1 */
+		target = xasprintf("127.0.0.1:%lu", port);
 	struct gdb_opts go = {
 		.vmlinux = vmlinux,
 		.build_dir = build_dir,
 		.gdb_py = gdb_py,
 		.src_dir = art.src_dir && art.build_dir && strcmp(art.src_dir, art.build_dir) ? art.src_dir : NULL,
-		.port = (int)port,
+		.target = target,
 		.breaks = &breaks,
 		.module_dirs = &modules,
 	};
@@ -203,5 +205,6 @@ out:
 	strvec_clear(&gargv);
 	sbuf_release(&cmds);
 	free(cmdfile);
+	free(target);
 	return ret;
 }

@@ -36,7 +36,10 @@ static const char run_help[] =
 "      --smp N             virtual CPUs (default 1)\n"
 "      --machine TYPE      QEMU machine (default pc)\n"
 "      --accel auto|kvm|tcg  accelerator (default auto: KVM when usable)\n"
-"  -g, --gdb[=PORT]        gdbstub on 127.0.0.1:PORT (default 1234, or the next free)\n"
+"  -g, --gdb[=unix|tcp[:PORT]]  a gdbstub: by default a unix socket in the VM's\n"
+"                          private directory (only you can attach); tcp: on\n"
+"                          127.0.0.1:PORT (default 1234 or the next free), which\n"
+"                          every local user can reach\n"
 "  -S, --wait-gdb          halt the CPU before the first instruction until gdb continues\n"
 "  -e, --exec CMD          run CMD in the guest, print its output, power off and\n"
 "                          exit with its status\n"
@@ -159,11 +162,16 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 				return usage_error("run", "invalid --accel '%s' (auto, kvm or tcg)", optarg);
 			break;
 		case 'g':
-			if (!optarg) {
+			/* --gdb: a unix socket only you can use; --gdb tcp[:PORT] (or PORT): 127.0.0.1 */
+			if (!optarg || !strcmp(optarg, "unix")) {
+				o->gdb = RUN_GDB_UNIX;
+			} else if (!strcmp(optarg, "tcp")) {
+				o->gdb = RUN_GDB_TCP;
 				o->gdb_port = -1;
-			} else if (parse_uint(optarg, 65535, &v) || !v) {
-				return usage_error("run", "invalid gdb port '%s' (1 to 65535)", optarg);
+			} else if (parse_uint(str_starts_with(optarg, "tcp:") ? optarg + 4 : optarg, 65535, &v) || !v) {
+				return usage_error("run", "invalid --gdb '%s' (unix, tcp, tcp:PORT with PORT 1 to 65535)", optarg);
 			} else {
+				o->gdb = RUN_GDB_TCP;
 				o->gdb_port = (int)v;
 			}
 			break;
@@ -280,10 +288,8 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 		return usage_error("run", "--expect-hit needs --break");
 	if (o->hit_cmds.n && !o->breaks.n)
 		return usage_error("run", "--on-hit needs --break");
-	if (o->breaks.n && !o->gdb_port)
-		o->gdb_port = -1;	/* the scripted gdb needs a stub */
-	if (o->wait_gdb && !o->gdb_port)
-		o->gdb_port = -1;	/* --wait-gdb implies --gdb */
+	if ((o->breaks.n || o->wait_gdb) && o->gdb == RUN_GDB_NONE)
+		o->gdb = RUN_GDB_UNIX;	/* the scripted gdb needs a stub; --wait-gdb implies --gdb */
 	return 0;
 }
 

@@ -219,7 +219,9 @@ int cmd_ps(int argc, char **argv)
 		row[NAME] = xstrdup(in->name);
 		row[PID] = in->qemu_pid > 0 ? xasprintf("%ld", (long)in->qemu_pid) : xstrdup("-");
 		row[ACCEL] = xstrdup(in->accel ? in->accel : "-");
-		row[GDB] = in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : xstrdup("-");
+		row[GDB] = instance_gdb_shown(in);
+		if (!row[GDB])
+			row[GDB] = xstrdup("-");
 		row[NET] = net_cell(in);
 		row[KERNEL] = xstrdup(in->kernel ? in->kernel : "-");
 		if (in->started > 0)
@@ -472,13 +474,83 @@ out:
 /* ---- gdbserver ---- */
 
 static const char gdbserver_help[] =
-	"usage: kdebug gdbserver [NAME [PORT]]\n"
+	"usage: kdebug gdbserver [NAME [unix|tcp|PORT]]\n"
 	"\n"
-	"Start the gdbstub of a running VM, listening on 127.0.0.1 only -- the\n"
-	"tutorial's '(qemu) gdbserver tcp::1234' without exposing the guest to the\n"
-	"network.  PORT defaults to 1234, or the next free port when 1234 is taken.\n"
-	"The port is recorded for 'kdebug gdb' and 'kdebug ps'.  NAME may be\n"
-	"omitted when exactly one VM runs.\n";
+	"Start the gdbstub of a running VM -- the tutorial's '(qemu) gdbserver\n"
+	"tcp::1234' without exposing the guest: by default on a unix socket in the\n"
+	"VM's private directory (mode 0600), which only you can use; with tcp or\n"
+	"PORT on 127.0.0.1:PORT (default 1234, or the next free port), which every\n"
+	"local user can reach.  The stub is recorded for 'kdebug gdb' and\n"
+	"'kdebug ps'.  NAME may be omitted when exactly one VM runs.\n";
+
+/* "gdbserver DEVICE" over HMP: NULL when QEMU started it, else why not (malloc'd). */
+static char *hmp_gdbserver(struct qmp *q, const char *device, int *qr)
+{
+	char *hmp = xasprintf("gdbserver %s", device), *out = NULL, *why = NULL;
+
+	*qr = qmp_hmp(q, hmp, &out);
+	if (!*qr && !strstr(out, "Waiting for gdb connection")) {
+		/* HMP answers in text: "Waiting for gdb connection on device '...'" or why not. */
+		struct sbuf w = SBUF_INIT;
+		for (const char *p = out; *p; p++)
+			if (*p != '\n')
+				sbuf_addch(&w, *p);
+			else if (p[1])
+				sbuf_adds(&w, "; ");
+		why = w.len ? sbuf_detach(&w) : xstrdup("no reason given");
+		sbuf_release(&w);
+	}
+	free(hmp);
+	free(out);
+	return why;
+}
+
+/* Record the stub for 'kdebug gdb' and 'kdebug ps' (the owner may have updated the info meanwhile). */
+static void record_gdbstub(const struct instance *in, int port, const char *sock)
+{
+	struct instance cur;
+	int r = instance_load(in->name, &cur);
+
+	if (!r) {
+		cur.gdb_port = port;
+		free(cur.gdb_socket);
+		cur.gdb_socket = sock ? xstrdup(sock) : NULL;
+		r = instance_save(&cur);
+		instance_free(&cur);
+	}
+	if (r)
+		warning("could not record the gdbstub in '%s/info': %s", in->dir, strerror(-r));
+}
+
+/* The stub to start: a unix socket path, or a TCP port; 0, else an exit code. */
+static int gdbserver_choose(const struct instance *in, bool tcp, unsigned long want, char **sock, int *port)
+{
+	int r;
+
+	if (!tcp) {
+		*sock = instance_path(in, INSTANCE_GDB_SOCKET);
+		return 0;
+	}
+	if (want) {
+		r = port_is_free((int)want);
+		if (r == 0) {
+			error("port %lu on 127.0.0.1 is in use; pick another port or omit it", want);
+			return EXIT_USAGE;
+		}
+		if (r < 0) {
+			error("cannot listen on 127.0.0.1:%lu: %s", want, strerror(-r));
+			return EXIT_FAIL;
+		}
+		*port = (int)want;
+		return 0;
+	}
+	r = port_find_free(DEFAULT_GDB_PORT, port);
+	if (r) {
+		error("no free TCP port on 127.0.0.1 from %d up: %s", DEFAULT_GDB_PORT, strerror(-r));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
 
 int cmd_gdbserver(int argc, char **argv)
 {
@@ -489,8 +561,9 @@ int cmd_gdbserver(int argc, char **argv)
 	struct instance in;
 	struct qmp q = { .fd = -1 };
 	unsigned long want = 0;
-	int c, r, ret = EXIT_FAIL, port = 0, cur = 0;
-	char *out = NULL, *hmp = NULL;
+	bool tcp = false;
+	int c, r, qr, ret = EXIT_FAIL, port = 0, cur = 0;
+	char *sock = NULL, *cur_sock = NULL, *dev = NULL, *why = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -500,8 +573,12 @@ int cmd_gdbserver(int argc, char **argv)
 	}
 	if (argc - optind > 2)
 		return usage_error("gdbserver", "unexpected argument '%s'", argv[optind + 2]);
-	if (argc - optind == 2 && (parse_uint(argv[optind + 1], 65535, &want) || !want))
-		return usage_error("gdbserver", "invalid port '%s' (1-65535)", argv[optind + 1]);
+	if (argc - optind == 2) {
+		const char *a = argv[optind + 1];
+		tcp = strcmp(a, "unix") != 0;
+		if (tcp && strcmp(a, "tcp") && (parse_uint(a, 65535, &want) || !want))
+			return usage_error("gdbserver", "invalid stub '%s' (unix, tcp or a port 1-65535)", a);
+	}
 	r = resolve_vm("gdbserver", optind < argc ? argv[optind] : NULL, &in);
 	if (r)
 		return r;
@@ -511,97 +588,71 @@ int cmd_gdbserver(int argc, char **argv)
 	ret = EXIT_FAIL;
 
 	/* Already listening (run --gdb, an earlier gdbserver)? */
-	r = qmp_gdbstub_port(&q, &cur);
+	r = qmp_gdbstub(&q, &cur, &cur_sock);
 	if (r) {
 		ret = qmp_failed(&in, &q, "query-chardev", r);
 		goto out;
 	}
-	if (cur && (!want || (int)want == cur)) {
-		port = cur;
-		printf("gdbserver for %s already on 127.0.0.1:%d; attach with: kdebug gdb %s\n",
-		       in.name, port, in.name);
-		goto record;
+	if ((!tcp && cur_sock) || (tcp && cur && (!want || (int)want == cur))) {
+		char *shown = cur_sock ? xstrdup(cur_sock) : xasprintf("127.0.0.1:%d", cur);
+		printf("gdbserver for %s already on %s; attach with: kdebug gdb %s\n", in.name, shown, in.name);
+		free(shown);
+		record_gdbstub(&in, cur_sock ? 0 : cur, cur_sock);
+		ret = EXIT_OK;
+		goto out;
 	}
-
-	if (want) {
-		r = port_is_free((int)want);
-		if (r == 0) {
-			error("port %lu on 127.0.0.1 is in use; pick another port or omit it", want);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		if (r < 0) {
-			error("cannot listen on 127.0.0.1:%lu: %s", want, strerror(-r));
-			goto out;
-		}
-		port = (int)want;
-	} else {
-		r = port_find_free(DEFAULT_GDB_PORT, &port);
-		if (r) {
-			error("no free TCP port on 127.0.0.1 from %d up: %s", DEFAULT_GDB_PORT,
-			      strerror(-r));
-			goto out;
-		}
-	}
+	ret = gdbserver_choose(&in, tcp, want, &sock, &port);
+	if (ret)
+		goto out;
+	ret = EXIT_FAIL;
 	/*
 	 * QEMU cannot open a new "gdb" chardev while the old one exists
 	 * ("duplicate yank instance"): moving a stub means closing it first.
 	 */
-	if (cur) {
-		r = qmp_hmp(&q, "gdbserver none", &out);
-		if (r) {
-			ret = qmp_failed(&in, &q, "gdbserver none", r);
+	if (cur || cur_sock) {
+		why = hmp_gdbserver(&q, "none", &qr);
+		if (qr) {
+			ret = qmp_failed(&in, &q, "gdbserver none", qr);
 			goto out;
 		}
-		free(out);
-		out = NULL;
+		free(why);
 	}
-	hmp = xasprintf("gdbserver tcp:127.0.0.1:%d", port);
-	r = qmp_hmp(&q, hmp, &out);
-	if (r) {
-		ret = qmp_failed(&in, &q, hmp, r);
+	dev = sock ? xasprintf("unix:%s,server=on,wait=off", sock) : xasprintf("tcp:127.0.0.1:%d", port);
+	why = hmp_gdbserver(&q, dev, &qr);
+	if (qr) {
+		ret = qmp_failed(&in, &q, dev, qr);
 		goto out;
 	}
-	/* HMP answers in text: "Waiting for gdb connection on device '...'" or why not. */
-	if (!strstr(out, "Waiting for gdb connection")) {
-		struct sbuf why = SBUF_INIT;
-		for (const char *p = out; *p; p++)
-			if (*p != '\n')
-				sbuf_addch(&why, *p);
-			else if (p[1])
-				sbuf_adds(&why, "; ");
-		error("QEMU of '%s' could not start the gdbstub on 127.0.0.1:%d: %s", in.name, port,
-		      why.len ? why.buf : "no reason given");
-		sbuf_release(&why);
-		if (cur) {
+	if (why) {
+		error("QEMU of '%s' could not start the gdbstub on %s: %s", in.name, sock ? sock : dev, why);
+		if (cur || cur_sock) {
 			/* Put the old one back. */
-			char *back = xasprintf("gdbserver tcp:127.0.0.1:%d", cur), *o2 = NULL;
-			if (qmp_hmp(&q, back, &o2) || !strstr(o2, "Waiting for gdb connection"))
-				warning("the gdbstub of '%s' on 127.0.0.1:%d is closed now", in.name, cur);
-			free(o2);
+			char *back = cur_sock ? xasprintf("unix:%s,server=on,wait=off", cur_sock)
+					      : xasprintf("tcp:127.0.0.1:%d", cur);
+			char *w2 = hmp_gdbserver(&q, back, &qr);
+			if (qr || w2)
+				warning("the gdbstub of '%s' is closed now", in.name);
+			free(w2);
 			free(back);
 		}
 		goto out;
 	}
-	printf("gdbserver for %s on 127.0.0.1:%d; attach with: kdebug gdb %s\n"
-	       "  (or: gdb -ex 'target remote 127.0.0.1:%d')\n", in.name, port, in.name, port);
-record:
-	ret = EXIT_OK;
-	if (in.gdb_port != port) {
-		/* Reload: the owner may have updated the info since we read it. */
-		struct instance cur_in;
-		r = instance_load(in.name, &cur_in);
-		if (!r) {
-			cur_in.gdb_port = port;
-			r = instance_save(&cur_in);
-			instance_free(&cur_in);
-		}
-		if (r)
-			warning("could not record port %d in '%s/info': %s", port, in.dir, strerror(-r));
+	if (sock) {
+		printf("gdbserver for %s on %s; attach with: kdebug gdb %s\n"
+		       "  (or: gdb -ex 'target remote unix::%s')\n", in.name, sock, in.name, sock);
+	} else {
+		printf("gdbserver for %s on 127.0.0.1:%d; attach with: kdebug gdb %s\n"
+		       "  (or: gdb -ex 'target remote 127.0.0.1:%d')\n", in.name, port, in.name, port);
+		note("every local user can reach 127.0.0.1:%d (and read and write the guest's memory); "
+		     "'kdebug gdbserver %s' gives a socket only you can use", port, in.name);
 	}
+	record_gdbstub(&in, port, sock);
+	ret = EXIT_OK;
 out:
-	free(hmp);
-	free(out);
+	free(sock);
+	free(cur_sock);
+	free(dev);
+	free(why);
 	qmp_close(&q);
 	instance_free(&in);
 	return ret;

@@ -72,7 +72,7 @@ int main(void)
 	/* kdebug gdb: the loader inside python/end, after target remote. */
 	struct strvec br4 = STRVEC_INIT;
 	strvec_pushl(&br4, "a", "b", "c", "d", NULL);
-	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .port = 1234, .module_dirs = &dirs, .breaks = &br4 };
+	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .target = "127.0.0.1:1234", .module_dirs = &dirs, .breaks = &br4 };
 	gdb_write_commands(&go, &py);
 	const char *py_start = strstr(py.buf, "\npython\n"), *py_end = strstr(py.buf, "\nend\n");
 	ok(py_start && py_end && py_start < py_end, "python ... end block");

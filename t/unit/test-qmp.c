@@ -380,17 +380,25 @@ static void test_chardev(void)
 			"{\"frontend-open\": true, \"filename\": \"unix:/x/qmp.sock,server=on\", \"label\": \"compat_monitor0\"}], \"id\": @ID}\r\n"),
 		E("query-chardev"),
 		S("{\"return\": [{\"frontend-open\": true, \"filename\": \"file\", \"label\": \"serial0\"}], \"id\": @ID}\r\n"),
+		E("query-chardev"),
+		S("{\"return\": [{\"frontend-open\": false, \"filename\": \"disconnected:unix:/r/k1/gdb.sock,server=on\", \"label\": \"gdb\"}], \"id\": @ID}\r\n"),
 		WAIT_,
 		END_,
 	};
 	struct session s;
 	int port = -1;
+	char *sock = (char *)"x";
 
 	start(&s, script, 1000);
-	is_int(qmp_gdbstub_port(&s.q, &port), 0, "gdbstub port from query-chardev");
+	is_int(qmp_gdbstub(&s.q, &port, &sock), 0, "gdbstub port from query-chardev");
 	is_int(port, 1240, "... chardev 'gdb'");
-	is_int(qmp_gdbstub_port(&s.q, &port), 0, "no gdbstub");
+	ok(sock == NULL, "... not a unix socket");
+	is_int(qmp_gdbstub(&s.q, &port, NULL), 0, "no gdbstub");
 	is_int(port, 0, "... port 0");
+	is_int(qmp_gdbstub(&s.q, &port, &sock), 0, "a unix socket gdbstub");
+	is_int(port, 0, "... no port");
+	is_str(sock, "/r/k1/gdb.sock", "... its path");
+	free(sock);
 	finish(&s);
 }
 
