@@ -593,7 +593,10 @@ int cmd_gdbserver(int argc, char **argv)
 		ret = qmp_failed(&in, &q, "query-chardev", r);
 		goto out;
 	}
-	if ((!tcp && cur_sock) || (tcp && cur && (!want || (int)want == cur))) {
+	/* Without an argument any stub will do; "unix", "tcp" and PORT ask for one kind. */
+	bool asked = argc - optind == 2;
+	if ((!asked && (cur || cur_sock)) || (asked && !tcp && cur_sock) ||
+	    (tcp && cur && (!want || (int)want == cur))) {
 		char *shown = cur_sock ? xstrdup(cur_sock) : xasprintf("127.0.0.1:%d", cur);
 		printf("gdbserver for %s already on %s; attach with: kdebug gdb %s\n", in.name, shown, in.name);
 		free(shown);

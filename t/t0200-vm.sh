@@ -30,10 +30,8 @@ qemu_pid_of() {
 		/"qemu_pid":/ && cur == n { sub(",", "", $2); print $2 }'
 }
 
-gdb_port_of() {
-	kdebug ps --json | awk -v n="\"$1\"," '
-		/"name":/ { cur = $2 }
-		/"gdb_port":/ && cur == n { sub(",", "", $2); print $2 }'
+gdb_socket_of() {
+	test_instance_field "$1" gdb_socket
 }
 
 # Wait for a background `kdebug run` to end (and reap it).
@@ -45,16 +43,17 @@ test_expect_success 'run --gdb --wait-gdb registers the VM' '
 	kdebug run -k "$KERNEL" --name e2e --gdb --wait-gdb --exec "echo RAN" --timeout 300 \
 		>e2e.out 2>e2e.err &
 	echo $! >e2e.pid && echo $! >>"$PIDS" &&
-	test_wait_for "kdebug ps | grep -q \"^e2e \"" 60
+	test_wait_for "kdebug ps | grep -qE \"^e2e +[0-9]+ \"" 60
 '
 RUNPID=$(cat e2e.pid 2>/dev/null)
 QPID=$(qemu_pid_of e2e)
-PORT=$(gdb_port_of e2e)
+SOCK=$(gdb_socket_of e2e)
 
-test_expect_success 'ps: QEMU pid, gdbstub address, network, kernel' '
+test_expect_success 'ps: QEMU pid, gdbstub socket, network, kernel' '
 	test -n "$QPID" && tr "\0" " " </proc/$QPID/cmdline | grep -q "qemu-system" &&
-	test -n "$PORT" && test "$PORT" -gt 0 &&
-	kdebug ps | grep -E "^e2e +$QPID +[a-z]+ +127\.0\.0\.1:$PORT +user:10\.0\.2\.15/24 +$KERNEL "
+	test "$SOCK" = "$REG/e2e/gdb.sock" && test -S "$SOCK" && test "$(stat -c %a "$SOCK")" = 600 &&
+	test "$(test_instance_field e2e gdb_port)" = 0 &&
+	kdebug ps | grep -E "^e2e +$QPID +[a-z]+ +$SOCK +user:10\.0\.2\.15/24 +$KERNEL "
 '
 
 test_expect_success 'monitor: the guest waits for gdb' '
@@ -64,13 +63,21 @@ test_expect_success 'monitor: the guest waits for gdb' '
 
 test_expect_success 'gdbserver reports the stub run started' '
 	kdebug gdbserver e2e >out &&
-	grep -q "^gdbserver for e2e already on 127.0.0.1:$PORT;" out
+	grep -q "^gdbserver for e2e already on $SOCK;" out
 '
 
 test_expect_success 'real gdb reads the registers' '
 	timeout 60 gdb -nx -batch -ex "set architecture i386:x86-64" \
-		-ex "target remote 127.0.0.1:$PORT" -ex "info registers rip" -ex detach >out 2>&1 &&
+		-ex "target remote unix::$SOCK" -ex "info registers rip" -ex detach >out 2>&1 &&
 	grep -qE "^rip +0x[0-9a-f]+" out
+'
+
+test_expect_success 'another local user (nobody) can neither attach to the gdbstub nor reach it' '
+	! timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		gdb -nx -batch -ex "target remote unix::$SOCK" -ex "info registers rip" >nb.out 2>&1 &&
+	cat nb.out &&
+	! grep -qE "^rip +0x" nb.out && grep -qi "permission denied" nb.out &&
+	kdebug monitor e2e info status | grep -q "VM status: paused"
 '
 
 test_expect_success 'stop: QEMU quits, run ends, the registry is clean' '
@@ -85,11 +92,11 @@ test_expect_success 'stop: QEMU quits, run ends, the registry is clean' '
 test_expect_success 'a generated name; gdbserver and stop without a name' '
 	kdebug run -k "$KERNEL" --exec "sleep 600" --timeout 600 >k.out 2>k.err &
 	pid=$! && echo $pid >>"$PIDS" &&
-	test_wait_for "kdebug ps | grep -q \"^k1 \"" 60 &&
+	test_wait_for "kdebug ps | grep -qE \"^k1 +[0-9]+ \"" 60 &&
 	qpid=$(qemu_pid_of k1) && test -n "$qpid" &&
 	kdebug gdbserver >out &&
-	port=$(sed -n "s/^gdbserver for k1 on 127\.0\.0\.1:\([0-9]*\);.*/\1/p" out) &&
-	test -n "$port" && test "$(gdb_port_of k1)" = "$port" &&
+	grep -q "^gdbserver for k1 on $REG/k1/gdb.sock;" out &&
+	test "$(gdb_socket_of k1)" = "$REG/k1/gdb.sock" &&
 	kdebug stop --timeout 1 >out &&
 	grep -q "^stopped k1 (" out &&
 	test_no_qemu_of $qpid &&

@@ -104,7 +104,7 @@ test_expect_success 'usage errors and --help' '
 	kdebug gdbserver --help | grep -q "^usage: kdebug gdbserver" &&
 	test_expect_code 2 kdebug ps extra 2>err && test $(wc -l <err) = 1 &&
 	test_expect_code 2 kdebug stop --timeout soon 2>err && grep -q "invalid --timeout" err &&
-	test_expect_code 2 kdebug gdbserver vm1 70000 2>err && grep -q "invalid port" err &&
+	test_expect_code 2 kdebug gdbserver vm1 70000 2>err && grep -q "invalid stub .70000." err &&
 	test_expect_code 2 kdebug stop "bad/name" 2>err && grep -q "invalid VM name" err &&
 	test_expect_code 2 kdebug monitor vm1 quit 2>err && grep -q "kdebug stop" err
 '
@@ -150,8 +150,9 @@ test_expect_success 'monitor: HMP errors are shown' '
 	grep -qi "unknown command" out
 '
 
-test_expect_success 'gdbserver starts the gdbstub on 127.0.0.1 and records the port' '
-	kdebug gdbserver vm1 >out &&
+test_expect_success 'gdbserver tcp starts the gdbstub on 127.0.0.1 and records the port' '
+	kdebug gdbserver vm1 tcp >out 2>err &&
+	grep -q "every local user can reach 127.0.0.1:" err &&
 	port=$(sed -n "s/^gdbserver for vm1 on 127\.0\.0\.1:\([0-9]*\); attach with: kdebug gdb vm1\$/\1/p" out) &&
 	test -n "$port" && echo $port >gdb.port &&
 	test "$(test_meta_field "$REG/vm1/info" gdb_port)" = "$port" &&
@@ -188,8 +189,8 @@ test_expect_success 'gdbserver on a port in use: one line, exit 2' '
 	! test "$(test_meta_field "$REG/vm2/info" gdb_port)" = "$PORT"
 '
 
-test_expect_success 'gdbserver without a port takes the next free one' '
-	kdebug gdbserver vm2 >out &&
+test_expect_success 'gdbserver tcp without a port takes the next free one' '
+	kdebug gdbserver vm2 tcp >out &&
 	port2=$(sed -n "s/^gdbserver for vm2 on 127\.0\.0\.1:\([0-9]*\);.*/\1/p" out) &&
 	test -n "$port2" && test "$port2" -gt "$PORT" &&
 	test "$(test_meta_field "$REG/vm2/info" gdb_port)" = "$port2"
@@ -206,6 +207,27 @@ test_expect_success 'gdbserver with another port moves the stub' '
 	kdebug monitor vm2 info chardev >out &&
 	grep -q "tcp:127.0.0.1:$p," out && ! grep -q "tcp:127.0.0.1:$port2," out &&
 	! grep -q "^ *[0-9]*: 0100007F:$(printf %04X $port2) 00000000:0000 0A" /proc/net/tcp
+'
+
+test_expect_success 'gdbserver unix moves the stub to a socket only the owner can use' '
+	kdebug gdbserver vm2 unix >out &&
+	sock="$REG/vm2/gdb.sock" &&
+	grep -q "^gdbserver for vm2 on $sock; attach with: kdebug gdb vm2\$" out &&
+	test "$(test_meta_field "$REG/vm2/info" gdb_socket)" = "$sock" &&
+	test "$(stat -c %a "$REG/vm2")" = 700 && test $((0$(stat -c %a "$sock") & 022)) = 0 &&
+	kdebug ps | grep -qE "^vm2 .* $sock " &&
+	timeout 60 gdb -nx -batch -ex "set architecture i386:x86-64" \
+		-ex "target remote unix::$sock" -ex "info registers rip" -ex detach >out 2>&1 &&
+	grep -qE "^rip +0x[0-9a-f]+" out &&
+	kdebug gdbserver vm2 >out && grep -q "^gdbserver for vm2 already on $sock;" out
+'
+
+test_expect_success 'another local user (nobody) cannot reach the unix gdbstub' '
+	sock="$REG/vm2/gdb.sock" &&
+	! timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		gdb -nx -batch -ex "target remote unix::$sock" -ex "info registers rip" >nb.out 2>&1 &&
+	! grep -qE "^rip +0x" nb.out &&
+	grep -qiE "permission denied|no such file" nb.out
 '
 
 test_expect_success 'with two VMs, a name is needed' '

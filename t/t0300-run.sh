@@ -72,15 +72,14 @@ test_expect_success 'gdbstub: --wait-gdb holds the guest until gdb continues' '
 	"$KDEBUG_BIN" run -k "$KERNEL" --name held --wait-gdb --exec "echo RAN" --timeout 180 >held.out 2>held.err &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^held \"" 30 &&
+	test_wait_for "kdebug ps | grep -qE \"^held +[0-9]+ \"" 30 &&
 	sleep 3 &&
 	kdebug monitor held "info status" >status &&
 	grep -q "paused (prelaunch)" status &&
 	test ! -s held.out &&
-	port=$(test_instance_field held gdb_port) &&
-	ss -ltnH "sport = :$port" >listen &&
-	grep -q "127.0.0.1:$port" listen &&
-	! grep -q -v "127.0.0.1:$port" listen &&
+	sock=$(test_instance_field held gdb_socket) &&
+	test "$sock" = "$XDG_RUNTIME_DIR/kdebug/held/gdb.sock" && test -S "$sock" &&
+	test "$(test_instance_field held gdb_port)" = 0 &&
 	kdebug gdb held --batch "info registers rip;detach" >gdb.out 2>&1 &&
 	grep -q "^rip *0xfff0" gdb.out &&
 	wait $pid &&
@@ -103,16 +102,19 @@ test_expect_success 'the tutorial breakpoint: ip_rcv (address from /proc/kallsym
 	grep -q "1 packets received" bp.out
 '
 
-test_expect_success 'two VMs at once get different gdb ports' '
-	"$KDEBUG_BIN" run -k "$KERNEL" --name one --gdb --exec "sleep 30" --timeout 120 >/dev/null 2>&1 &
+test_expect_success 'two VMs at once get different gdb ports (--gdb tcp, on 127.0.0.1 only, with a note)' '
+	"$KDEBUG_BIN" run -k "$KERNEL" --name one --gdb=tcp --exec "sleep 30" --timeout 120 >/dev/null 2>one.err &
 	p1=$!
 	test_cleanup "kill $p1 2>/dev/null"
-	"$KDEBUG_BIN" run -k "$KERNEL" --name two --gdb --exec "sleep 30" --timeout 120 >/dev/null 2>&1 &
+	"$KDEBUG_BIN" run -k "$KERNEL" --name two --gdb=tcp --exec "sleep 30" --timeout 120 >/dev/null 2>&1 &
 	p2=$!
 	test_cleanup "kill $p2 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^one \" && kdebug ps | grep -q \"^two \"" 30 &&
+	test_wait_for "kdebug ps | grep -qE \"^one +[0-9]+ \" && kdebug ps | grep -qE \"^two +[0-9]+ \"" 30 &&
 	port1=$(test_instance_field one gdb_port) && port2=$(test_instance_field two gdb_port) &&
 	test "$port1" -gt 0 && test "$port2" -gt 0 && test "$port1" != "$port2" &&
+	ss -ltnH "sport = :$port1" >listen &&
+	grep -q "127.0.0.1:$port1" listen && ! grep -q -v "127.0.0.1:$port1" listen &&
+	grep -q "every local user can reach it" one.err &&
 	kdebug stop one && kdebug stop two || exit 1
 	wait $p1
 	wait $p2
@@ -123,7 +125,7 @@ test_expect_success 'kill -9 of kdebug leaves no QEMU behind; the stale instance
 	"$KDEBUG_BIN" run -k "$KERNEL" --name doomed --exec "sleep 600" >/dev/null 2>&1 &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^doomed \"" 30 &&
+	test_wait_for "kdebug ps | grep -qE \"^doomed +[0-9]+ \"" 30 &&
 	qpid=$(test_instance_field doomed qemu_pid) &&
 	kill -0 $qpid &&
 	kill -9 $pid &&
@@ -137,7 +139,7 @@ test_expect_success 'SIGINT/SIGTERM of kdebug stops the VM and removes the insta
 		"$KDEBUG_BIN" run -k "$KERNEL" --name intr --exec "sleep 600" >/dev/null 2>err &
 		pid=$!
 		test_cleanup "kill $pid 2>/dev/null"
-		test_wait_for "kdebug ps | grep -q \"^intr \"" 30 &&
+		test_wait_for "kdebug ps | grep -qE \"^intr +[0-9]+ \"" 30 &&
 		qpid=$(test_instance_field intr qemu_pid) &&
 		kill -$sig $pid || exit 1
 		wait $pid
@@ -190,7 +192,7 @@ test_expect_success 'a rootfs that is neither cpio nor ext' '
 
 test_expect_success 'invalid options are usage errors' '
 	test_expect_code 2 kdebug run -k "$KERNEL" --accel hvf 2>err && grep -q "invalid --accel" err &&
-	test_expect_code 2 kdebug run -k "$KERNEL" --gdb=0 2>err && grep -q "invalid gdb port" err &&
+	test_expect_code 2 kdebug run -k "$KERNEL" --gdb=0 2>err && grep -q "invalid --gdb .0." err &&
 	test_expect_code 2 kdebug run -k "$KERNEL" --name "bad name" 2>err && grep -q "invalid name" err &&
 	no_leftovers
 '

@@ -104,7 +104,7 @@ test_expect_success 'attaching before the first instruction does not fail (no "g
 	"$KDEBUG_BIN" run -k "$KDIR" --name early --wait-gdb --exec "echo UP" --timeout 300 >early.out 2>early.err &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^early \"" 30 &&
+	test_wait_for "kdebug ps | grep -qE \"^early +[0-9]+ \"" 30 &&
 	kdebug gdb early --break start_kernel --batch "continue;bt 1;detach" >gdb.out 2>&1 &&
 	cat gdb.out &&
 	! grep -q "packet reply is too long" gdb.out &&
@@ -117,7 +117,7 @@ test_expect_success 'kdebug gdb --break checks the symbol too' '
 	"$KDEBUG_BIN" run -k "$KDIR" --name chk --gdb --exec "sleep 30" --timeout 300 >/dev/null 2>&1 &
 	pid=$!
 	test_cleanup "kill $pid 2>/dev/null"
-	test_wait_for "kdebug ps | grep -q \"^chk \"" 30 &&
+	test_wait_for "kdebug ps | grep -qE \"^chk +[0-9]+ \"" 30 &&
 	test_expect_code 2 kdebug gdb chk --break ip_rvc --batch "info breakpoints" 2>err &&
 	grep -q "did you mean .ip_rcv." err &&
 	kdebug stop chk --timeout 1 || exit 1
