@@ -145,8 +145,26 @@ char *kernel_cmdline(const struct cmdline_opts *o)
 	return sbuf_detach(&sb);
 }
 
+void qemu_add_value(struct sbuf *sb, const char *value)
+{
+	for (const char *p = value; *p; p++) {
+		if (*p == ',')
+			sbuf_addch(sb, ',');
+		sbuf_addch(sb, *p);
+	}
+}
+
+/* KEY=VALUE for an option list, VALUE escaped, as ",KEY=VALUE" or "KEY=VALUE" first. */
+static void add_opt(struct sbuf *sb, const char *key, const char *value)
+{
+	sbuf_addf(sb, "%s%s=", sb->len ? "," : "", key);
+	qemu_add_value(sb, value);
+}
+
 void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv)
 {
+	struct sbuf sb = SBUF_INIT;
+
 	strvec_push(argv, "qemu-system-x86_64");
 	/* Lean by default: no default devices, no NIC option ROM, no display. */
 	strvec_pushl(argv, "-nodefaults", "-no-user-config", "-display", "none",
@@ -169,18 +187,16 @@ void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv)
 		strvec_pushl(argv, "-append", o->append, NULL);
 	if (o->disk) {
 		/* The tutorial's -hda, spelled out so the format is not probed. */
-		strvec_push(argv, "-drive");
-		strvec_pushf(argv, "file=%s,format=raw,if=ide,index=0,media=disk", o->disk);
+		add_opt(&sb, "file", o->disk);
+		sbuf_adds(&sb, ",format=raw,if=ide,index=0,media=disk");
+		strvec_pushl(argv, "-drive", sb.buf, NULL);
+		sbuf_reset(&sb);
 	}
-	strvec_push(argv, "-chardev");
-	if (o->console == CONSOLE_TERMINAL)
-		strvec_pushf(argv, "stdio,id=con,mux=on,signal=off%s%s",
-			     o->console_log ? ",logfile=" : "",
-			     o->console_log ? o->console_log : "");
-	else
-		strvec_pushf(argv, "stdio,id=con,signal=off%s%s",
-			     o->console_log ? ",logfile=" : "",
-			     o->console_log ? o->console_log : "");
+	sbuf_adds(&sb, o->console == CONSOLE_TERMINAL ? "stdio,id=con,mux=on,signal=off" : "stdio,id=con,signal=off");
+	if (o->console_log)
+		add_opt(&sb, "logfile", o->console_log);
+	strvec_pushl(argv, "-chardev", sb.buf, NULL);
+	sbuf_release(&sb);
 	strvec_pushl(argv, "-serial", "chardev:con", NULL);
 	if (o->console == CONSOLE_TERMINAL)
 		strvec_pushl(argv, "-mon", "chardev=con,mode=readline", NULL);

@@ -55,6 +55,8 @@ struct qemu_opts {
 	const struct strvec *extra;	/* --qemu-arg pass-through, may be NULL */
 };
 
+/* Append VALUE for a QEMU option list: every ',' doubled, as QEMU requires. */
+void qemu_add_value(struct sbuf *sb, const char *value);
 /* argv for qemu-system-x86_64 (argv[0] is the binary name). */
 void qemu_build_argv(const struct qemu_opts *o, struct strvec *argv);
 

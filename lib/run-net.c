@@ -164,8 +164,12 @@ static int net_setup(struct run_session *s, struct sbuf *why)
 		s->guest_net = xstrdup(c->guest_ip ? c->guest_ip : NET_DEFAULT_GUEST_IP);
 		if (!is_dhcp(c))
 			s->guest_cidr = xstrdup(s->guest_net);
-		strvec_push(&s->qemu_args, "-netdev");
-		strvec_pushf(&s->qemu_args, "tap,id=n0,ifname=%s,script=no,downscript=no", c->net + 4);
+		struct sbuf nd = SBUF_INIT;
+		sbuf_adds(&nd, "tap,id=n0,ifname=");
+		qemu_add_value(&nd, c->net + 4);
+		sbuf_adds(&nd, ",script=no,downscript=no");
+		strvec_pushl(&s->qemu_args, "-netdev", nd.buf, NULL);
+		sbuf_release(&nd);
 		qemu_add_nic(&s->qemu_args, c->nic, "n0", s->mac);
 	} else if (!strcmp(c->net, "user")) {
 		/* slirp: the host is 10.0.2.2, its DNS proxy 10.0.2.3, its DHCP's first lease 10.0.2.15. */

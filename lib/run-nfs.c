@@ -77,6 +77,12 @@ static int nfs_setup(struct run_session *s, struct sbuf *why)
 
 	if (!is_nfs(c))
 		return 0;
+	/* nfsroot=SERVER:DIR,OPTIONS on the kernel command line: DIR must survive it. */
+	if (!share_cmdline_safe(s->root_dir) || strchr(s->root_dir, ',')) {
+		sbuf_addf(why, "'%s' has a blank, comma, quote or backslash, which nfsroot= on the kernel command line cannot carry; "
+			  "use a directory without them", s->root_dir);
+		return EXIT_USAGE;
+	}
 	r = nfs_serve(s, bridge, why);
 	if (r)
 		return r;

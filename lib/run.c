@@ -29,6 +29,23 @@ static const struct run_stage *const stages[] = {
 	&run_stage_console,
 };
 
+/*
+ * The checks run before any setup, in this order: what the options say
+ * (network, NFS, root directories, shares) before what the files are (the
+ * kernel, its modules and symbols), as a user fixes them.
+ */
+static const struct run_stage *const checks[] = {
+	&run_stage_net,
+	&run_stage_nfs,
+	&run_stage_rootfs,
+	&run_stage_share,
+	&run_stage_kernel,
+	&run_stage_instance,
+	&run_stage_gdb,
+	&run_stage_qemu,
+	&run_stage_console,
+};
+
 void run_config_init(struct run_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -103,9 +120,10 @@ int run_start(struct run_session *s, const struct run_config *cfg, const struct 
 	int r = 0;
 
 	run_session_init(s, cfg, say);
-	for (size_t i = 0; i < ARRAY_SIZE(stages) && !r; i++)
-		if (stages[i]->check)
-			r = stages[i]->check(s, why);
+	_Static_assert(ARRAY_SIZE(checks) == ARRAY_SIZE(stages), "every stage is checked");
+	for (size_t i = 0; i < ARRAY_SIZE(checks) && !r; i++)
+		if (checks[i]->check)
+			r = checks[i]->check(s, why);
 	/*
 	 * A stage whose setup fails half-way is torn down too: teardowns undo
 	 * whatever part exists.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "share.h"
+#include "qemu.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,16 @@ static bool guest_path_ok(const char *p)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			return false;
 	return true;
+}
+
+/*
+ * The guest path travels on the kernel command line (kdebug.share=TAG:PATH),
+ * where a blank would start a new parameter (init=/bin/sh ...) and quotes
+ * change the parsing: such paths are refused, not quoted.
+ */
+bool share_cmdline_safe(const char *p)
+{
+	return !strpbrk(p, " \t\n\"'\\");
 }
 
 int share_parse(const char *spec, unsigned index, struct share *out, struct sbuf *why)
@@ -40,6 +51,14 @@ int share_parse(const char *spec, unsigned index, struct share *out, struct sbuf
 		guest = xstrdup(colon + 1);
 	else
 		guest = xasprintf("/mnt/%s", strcmp(host, "/") ? path_basename(host) : "host");
+	if (guest_path_ok(guest) && !share_cmdline_safe(guest)) {
+		if (why)
+			sbuf_addf(why, "guest path '%s' has a blank, quote or backslash, which the kernel command line cannot carry; "
+				  "name another: --share %s:/mnt/NAME", guest, host);
+		free(host);
+		free(guest);
+		return -EINVAL;
+	}
 	if (!guest_path_ok(guest) || !strcmp(guest, "/")) {
 		if (why)
 			sbuf_addf(why, "'%s' is not an absolute guest path (other than /) to mount '%s' on",
@@ -68,7 +87,12 @@ void share_clear(struct share *s)
 
 const char *share_root_security_model(bool qemu_is_root)
 {
-	return qemu_is_root ? "passthrough" : "mapped-xattr";
+	return "mapped-xattr";
+}
+
+const char *share_security_model(bool qemu_is_root)
+{
+	return qemu_is_root ? "mapped-xattr" : "none";
 }
 
 void share_add_qemu_args(struct strvec *argv, const char *id, const char *hostdir,
@@ -76,11 +100,7 @@ void share_add_qemu_args(struct strvec *argv, const char *id, const char *hostdi
 {
 	struct sbuf sb = SBUF_INIT;
 	sbuf_addf(&sb, "local,id=%s,path=", id);
-	for (const char *p = hostdir; *p; p++) {
-		if (*p == ',')
-			sbuf_addch(&sb, ',');
-		sbuf_addch(&sb, *p);
-	}
+	qemu_add_value(&sb, hostdir);
 	sbuf_addf(&sb, ",security_model=%s", security_model);
 	if (readonly)
 		sbuf_adds(&sb, ",readonly=on");

@@ -137,6 +137,20 @@ static void test_argv(void)
 	ok(!has(&v, "-gdb", NULL) && !has(&v, "-S", NULL), "no gdbstub unless asked");
 	ok(!has(&v, "-chardev", "socket,id=qmp,fd=-1,server=on,wait=off"), "no qmp without a socket");
 	strvec_clear(&v);
+
+	/* Paths in option lists: a comma would start another option (file=a,b -> b=...). */
+	o = (struct qemu_opts){ .accel = ACCEL_TCG, .kernel = "k", .disk = "/img/a,format=qcow2,b.img",
+				.console = CONSOLE_PIPE, .console_log = "/run/x,y/console.log",
+				.gdb_fd = -1, .qmp_fd = -1 };
+	qemu_build_argv(&o, &v);
+	ok(has(&v, "-drive", "file=/img/a,,format=qcow2,,b.img,format=raw,if=ide,index=0,media=disk"),
+	   "a comma in the disk path is doubled");
+	ok(has(&v, "-chardev", "stdio,id=con,signal=off,logfile=/run/x,,y/console.log"), "... and in the log path");
+	strvec_clear(&v);
+	struct sbuf val = SBUF_INIT;
+	qemu_add_value(&val, ",a,,b,");
+	is_str(val.buf, ",,a,,,,b,,", "qemu_add_value doubles every comma");
+	sbuf_release(&val);
 	strvec_clear(&extra);
 }
 

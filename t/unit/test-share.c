@@ -24,7 +24,9 @@ int main(void)
 	is_str(v.v[3], "virtio-9p-pci,fsdev=fs1,mount_tag=/dev/root", "root tag");
 	strvec_clear(&v);
 
-	is_str(share_root_security_model(true), "passthrough", "root QEMU: passthrough");
+	is_str(share_root_security_model(true), "mapped-xattr", "root QEMU: no passthrough (no setuid-root files on the host)");
+	is_str(share_security_model(true), "mapped-xattr", "shares of a root QEMU: mapped-xattr");
+	is_str(share_security_model(false), "none", "shares of a user QEMU: none");
 	is_str(share_root_security_model(false), "mapped-xattr", "user QEMU: mapped-xattr");
 
 	char *c = share_root_cmdline();
@@ -65,6 +67,16 @@ int main(void)
 	spec = xasprintf("%s:/", tmp);
 	is_int(share_parse(spec, 2, &bad, NULL), -EINVAL, "guest / refused");
 	is_int(share_parse(":/x", 2, &bad, NULL), -EINVAL, "empty host");
+	free(spec);
+	spec = xasprintf("%s:/mnt/a init=/bin/sh", tmp);
+	sbuf_reset(&why);
+	is_int(share_parse(spec, 2, &bad, &why), -EINVAL, "a blank in the guest path cannot add kernel parameters");
+	like(sbuf_str(&why), "kernel command line cannot carry", "... said in one line");
+	free(spec);
+	spec = xasprintf("%s:/mnt/\"q", tmp);
+	is_int(share_parse(spec, 2, &bad, NULL), -EINVAL, "nor a quote");
+	ok(share_cmdline_safe("/mnt/a,b") && !share_cmdline_safe("/a b") && !share_cmdline_safe("/a\\b"),
+	   "share_cmdline_safe");
 	ok(bad.host == NULL, "untouched on failure");
 	free(spec);
 	free(def);
