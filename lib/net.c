@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "instance.h"
+#include "proc.h"
 
 /* ---------------------------------------------------------------- parsing */
 
@@ -865,20 +867,60 @@ int net_tap_open(const char *name, int *fd, char *ifname_out, struct sbuf *why)
 
 /*
  * Setups and teardowns of bridge sessions are serialised, so that a VM
- * leaving a bridge does not delete it while another one is joining.
+ * leaving a bridge does not delete it while another one is joining.  The
+ * lock lives in a directory only its owner can write (root's /run/kdebug,
+ * else the user's instance registry), so no other user can squat it; the
+ * wait ends on ^C.  -EINTR, or -errno with why when there can be no lock.
  */
-static int net_lock(void)
+static int lock_dir(char **dir, struct sbuf *why)
 {
-	const char *p = getenv("KDEBUG_NET_LOCK");
-	int fd;
+	struct stat st;
 
-	if (!p)
-		p = is_dir("/run/lock") ? "/run/lock/kdebug-net.lock" : "/tmp/kdebug-net.lock";
-	fd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -1;	/* best effort: unlocked */
-	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
-		;
+	if (geteuid() != 0)
+		return instance_registry(dir);
+	if (mkdir("/run/kdebug", 0700) < 0 && errno != EEXIST) {
+		sbuf_addf(why, "cannot create '/run/kdebug' for the network lock: %s", strerror(errno));
+		return -errno;
+	}
+	if (lstat("/run/kdebug", &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		sbuf_adds(why, "'/run/kdebug' is not a directory owned by root and writable only by it; remove it");
+		return -EPERM;
+	}
+	*dir = xstrdup("/run/kdebug");
+	return 0;
+}
+
+static int net_lock(struct sbuf *why)
+{
+	const char *env = getenv("KDEBUG_NET_LOCK");
+	char *dir = NULL, *path;
+	int fd, r;
+
+	if (env) {
+		path = xstrdup(env);
+	} else {
+		if ((r = lock_dir(&dir, why)) < 0)
+			return r;
+		path = path_join(dir, "net.lock");
+		free(dir);
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		sbuf_addf(why, "cannot open the network lock '%s': %s", path, strerror(errno));
+		free(path);
+		return r;
+	}
+	free(path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR || proc_interrupted()) {
+			r = errno == EINTR ? -EINTR : -errno;
+			close(fd);
+			sbuf_adds(why, r == -EINTR ? "interrupted while waiting for another kdebug's network setup"
+						   : "cannot lock the network lock");
+			return r;
+		}
+	}
 	return fd;
 }
 
@@ -1026,7 +1068,11 @@ int net_bridge_setup(const struct net_bridge_opts *o, struct net_bridge_state *s
 		return r;
 	if ((r = nl_open(&nl, why)) < 0)
 		return r;
-	lock = net_lock();
+	lock = net_lock(why);
+	if (lock < 0) {
+		nl_close(&nl);
+		return lock;
+	}
 	r = setup_locked(&nl, o, st, why);
 	if (r < 0)
 		undo(st, &nl, false);
@@ -1119,7 +1165,9 @@ void net_bridge_teardown(struct net_bridge_state *st)
 		st->tap_fd = -1;
 		return;
 	}
-	lock = net_lock();
+	struct sbuf ignored = SBUF_INIT;
+	lock = net_lock(&ignored);	/* the undo goes on without the lock rather than not at all */
+	sbuf_release(&ignored);
 	undo(st, &nl, true);
 	net_unlock(lock);
 	nl_close(&nl);
@@ -1127,7 +1175,12 @@ void net_bridge_teardown(struct net_bridge_state *st)
 
 /* ---- the bridge session's reaper (kdebug __net-reaper) ---- */
 
-void net_bridge_reaper_args(const struct net_bridge_state *st, struct strvec *args)
+void net_bridge_reaper_args(const struct net_bridge_opts *o, struct strvec *args)
+{
+	strvec_pushl(args, "/proc/self/exe", "__net-reaper", opt_bridge(o), opt_host(o), "-", "-", NULL);
+}
+
+char *net_bridge_reaper_state(const struct net_bridge_state *st)
 {
 	char flags[4] = { 0 };
 	size_t k = 0;
@@ -1140,9 +1193,18 @@ void net_bridge_reaper_args(const struct net_bridge_state *st, struct strvec *ar
 		flags[k++] = 'u';
 	if (!k)
 		flags[k++] = '-';
-	strvec_pushl(args, "/proc/self/exe", "__net-reaper", st->bridge, st->host_cidr, st->tap, flags, NULL);
-	if (st->enslaved_uplink)
-		strvec_push(args, st->uplink);
+	return xasprintf("%s %s%s%s", flags, st->tap[0] ? st->tap : "-", st->enslaved_uplink ? " " : "",
+			 st->enslaved_uplink ? st->uplink : "");
+}
+
+/* "FLAGS TAP [UPLINK]" (a state line, or the arguments after BRIDGE HOST_CIDR). */
+static void state_words(struct net_bridge_state *st, const char *flags, const char *tap, const char *uplink)
+{
+	st->created_bridge = strchr(flags, 'b') != NULL;
+	st->added_addr = strchr(flags, 'a') != NULL;
+	st->enslaved_uplink = strchr(flags, 'u') != NULL && uplink;
+	snprintf(st->tap, sizeof(st->tap), "%s", strcmp(tap, "-") ? tap : "");
+	snprintf(st->uplink, sizeof(st->uplink), "%s", st->enslaved_uplink ? uplink : "");
 }
 
 int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *st)
@@ -1152,13 +1214,22 @@ int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *s
 	net_bridge_state_init(st);
 	snprintf(st->bridge, sizeof(st->bridge), "%s", argv[0]);
 	snprintf(st->host_cidr, sizeof(st->host_cidr), "%s", argv[1]);
-	snprintf(st->tap, sizeof(st->tap), "%s", argv[2]);
-	st->created_bridge = strchr(argv[3], 'b') != NULL;
-	st->added_addr = strchr(argv[3], 'a') != NULL;
-	st->enslaved_uplink = strchr(argv[3], 'u') != NULL;
-	if (argc > 4)
-		snprintf(st->uplink, sizeof(st->uplink), "%s", argv[4]);
+	state_words(st, argv[3], argv[2], argc > 4 ? argv[4] : NULL);
 	st->active = true;
+	return 0;
+}
+
+int net_bridge_state_update(struct net_bridge_state *st, const char *line)
+{
+	struct strvec w = STRVEC_INIT;
+
+	strvec_split(&w, line);
+	if (w.n < 2 || w.n > 3) {
+		strvec_clear(&w);
+		return -EINVAL;
+	}
+	state_words(st, w.v[0], w.v[1], w.n > 2 ? w.v[2] : NULL);
+	strvec_clear(&w);
 	return 0;
 }
 

@@ -155,14 +155,24 @@ void net_bridge_teardown(struct net_bridge_state *st);
 void net_bridge_state_init(struct net_bridge_state *st);
 
 /*
- * The reaper of a bridge session (kdebug __net-reaper BRIDGE HOST_CIDR TAP
- * FLAGS [UPLINK]; FLAGS: b bridge created, a address added, u uplink
- * enslaved, - none): its argv, the state parsed back from its arguments
- * (after the command name), and its work: wait for the tap to vanish with
- * QEMU (at most 5 s), then net_bridge_teardown().
+ * The reaper of a bridge session, started before anything is made:
+ *   kdebug __net-reaper BRIDGE HOST_CIDR TAP FLAGS [UPLINK]
+ * (FLAGS: b bridge created, a address added, u uplink enslaved, - none;
+ * TAP - when not known yet).  net_bridge_reaper_args() gives the argv of
+ * the intent (TAP and FLAGS "-"); once the session is set up,
+ * net_bridge_reaper_state() is the line "FLAGS TAP [UPLINK]" that tells it
+ * what was made, and net_bridge_state_update() reads that line in the
+ * reaper.  Until then its teardown relies on kdebug's markers: a temporary
+ * kdebug-run bridge left without ports is deleted, and an address kdebug
+ * run added (IFA_PROTO) is removed when no other tap is left.
+ * net_bridge_state_from_args() parses the arguments after the command name;
+ * net_bridge_reap() waits for the tap to vanish with QEMU (at most 5 s),
+ * then runs net_bridge_teardown().
  */
-void net_bridge_reaper_args(const struct net_bridge_state *st, struct strvec *args);
+void net_bridge_reaper_args(const struct net_bridge_opts *o, struct strvec *args);
+char *net_bridge_reaper_state(const struct net_bridge_state *st);
 int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *st);
+int net_bridge_state_update(struct net_bridge_state *st, const char *line);
 void net_bridge_reap(struct net_bridge_state *st);
 
 #endif

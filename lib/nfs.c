@@ -585,14 +585,13 @@ out:
 
 int nfs_kernel_export_start(struct proc *rp, const char *client, const char *dir, struct sbuf *why)
 {
-	int r = nfs_kernel_export(true, client, dir, why);
+	int r;
 
-	if (r)
-		return r;
+	/* The reaper first: from the moment the export exists, its removal is certain. */
 	proc_init(rp);
 	strvec_pushl(&rp->args, "/proc/self/exe", "__nfs-reaper", client, dir, NULL);
 	r = proc_reaper_start(rp, "NFS export", why);
 	if (r)
-		nfs_kernel_export(false, client, dir, NULL);
-	return r;
+		return r;
+	return nfs_kernel_export(true, client, dir, why);
 }

@@ -528,7 +528,7 @@ int proc_reaper_start(struct proc *rp, const char *what, struct sbuf *why)
 	char buf[16];
 	int r;
 
-	rp->in = PROC_NULL;
+	rp->in = PROC_PIPE;		/* proc_reaper_tell(); its end is the reaper's word too */
 	rp->out = PROC_PIPE;
 	rp->new_pgrp = true;		/* the terminal's ^C is for kdebug */
 	rp->death_signal = SIGTERM;	/* kill -9 of kdebug: the reaper still cleans up */
@@ -548,6 +548,15 @@ int proc_reaper_start(struct proc *rp, const char *what, struct sbuf *why)
 	return 0;
 }
 
+int proc_reaper_tell(struct proc *rp, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (rp->pid <= 0 || rp->in_fd < 0)
+		return -ESRCH;
+	return write_all(rp->in_fd, line, n) || write_all(rp->in_fd, "\n", 1) ? -EIO : 0;
+}
+
 void proc_reaper_stop(struct proc *rp, int grace_ms)
 {
 	if (rp->pid <= 0)
@@ -557,12 +566,37 @@ void proc_reaper_stop(struct proc *rp, int grace_ms)
 	rp->pid = -1;
 }
 
-void proc_reaper_wait(void)
+/* Lines on stdin to fn until end of file; false at end of file. */
+static bool reaper_read(struct sbuf *partial, void (*fn)(void *arg, char *line), void *arg)
 {
+	char buf[512];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (fn)
+		sbuf_feed_lines(partial, buf, (size_t)n, fn, arg);
+	return true;
+}
+
+void proc_reaper_wait(void (*fn)(void *arg, char *line), void *arg)
+{
+	struct sbuf partial = SBUF_INIT;
+	bool open = true;
+
 	(void)!write(STDOUT_FILENO, "ready\n", 6);
 	while (!proc_interrupted()) {
-		struct pollfd pfd = { .fd = proc_signal_fd(), .events = POLLIN };
-		poll(&pfd, 1, -1);
+		struct pollfd pfd[2] = {
+			{ .fd = proc_signal_fd(), .events = POLLIN },
+			{ .fd = open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		poll(pfd, 2, -1);
+		/* kdebug's end of the pipe closed: it is gone (or done), time to clean up. */
+		if (pfd[1].revents && !(open = reaper_read(&partial, fn, arg)))
+			break;
 	}
+	sbuf_release(&partial);
 	proc_clear_interrupt();
 }

@@ -109,15 +109,19 @@ void cleanup_run_all(void);
 
 /*
  * Reapers: children of kdebug (rp->args: /proc/self/exe __X-reaper ...) that
- * undo what kdebug set up when told to (SIGTERM) or when kdebug dies, even
- * by kill -9 (their PR_SET_PDEATHSIG is SIGTERM).
- * proc_reaper_start() starts one and waits for its "ready" (what names it in
- * messages); from then on the undo is guaranteed.  proc_reaper_stop() tells
- * it to clean up and waits up to grace_ms.  In the reaper,
- * proc_reaper_wait() says "ready" and returns when it is time to undo.
+ * undo what kdebug sets up when told to (SIGTERM), when kdebug's end of
+ * their stdin closes, or when kdebug dies, even by kill -9 (their
+ * PR_SET_PDEATHSIG is SIGTERM).  A reaper is started before what it undoes
+ * exists, so that no moment is left uncovered.
+ * proc_reaper_start() starts one and waits for its "ready" (what names it
+ * in messages); proc_reaper_tell() sends it a line (what was made, as it
+ * is made); proc_reaper_stop() tells it to clean up and waits up to
+ * grace_ms.  In the reaper, proc_reaper_wait() says "ready", hands each
+ * line to fn, and returns when it is time to undo.
  */
 int proc_reaper_start(struct proc *rp, const char *what, struct sbuf *why);
+int proc_reaper_tell(struct proc *rp, const char *line);
 void proc_reaper_stop(struct proc *rp, int grace_ms);
-void proc_reaper_wait(void);
+void proc_reaper_wait(void (*fn)(void *arg, char *line), void *arg);
 
 #endif

@@ -122,6 +122,11 @@ static int bridge_setup(struct run_session *s, struct sbuf *why)
 	int r;
 
 	bridge_opts(c, &bo);
+	/* The reaper first: from the moment anything exists, its undoing is certain. */
+	proc_init(&s->net_reaper);
+	net_bridge_reaper_args(&bo, &s->net_reaper.args);
+	if (proc_reaper_start(&s->net_reaper, "network", why))
+		return EXIT_FAIL;
 	r = net_bridge_setup(&bo, &s->nst, why);
 	if (r) {
 		if (!why->len)
@@ -129,10 +134,13 @@ static int bridge_setup(struct run_session *s, struct sbuf *why)
 		return r == -EINVAL || r == -EEXIST || r == -EADDRINUSE || r == -EPERM ? EXIT_USAGE : EXIT_FAIL;
 	}
 	sbuf_reset(why);
-	proc_init(&s->net_reaper);
-	net_bridge_reaper_args(&s->nst, &s->net_reaper.args);
-	if (proc_reaper_start(&s->net_reaper, "network", why))
+	char *state = net_bridge_reaper_state(&s->nst);
+	r = proc_reaper_tell(&s->net_reaper, state);
+	free(state);
+	if (r) {
+		sbuf_adds(why, "the network reaper went away");
 		return EXIT_FAIL;
+	}
 	r = instance_claim_bridge_address(&s->in, &s->nst, c->guest_ip, serve, &s->guest_cidr, &warn, why);
 	if (warn.len)
 		say(&s->say, SAY_WARN, "%s", warn.buf);

@@ -180,6 +180,35 @@ static void test_bridge_check(void)
 	sbuf_release(&why);
 }
 
+static void test_reaper_state(void)
+{
+	struct net_bridge_opts o = { .bridge = "br9", .host_cidr = "10.9.0.1/24" };
+	struct net_bridge_state st;
+	struct strvec args = STRVEC_INIT;
+
+	net_bridge_reaper_args(&o, &args);
+	is_int((int)args.n, 6, "reaper argv: the intent, before anything exists");
+	is_str(args.v[1], "__net-reaper", "... the hidden command");
+	is_str(args.v[2], "br9", "... the bridge");
+	is_str(args.v[3], "10.9.0.1/24", "... the host address");
+	ok(!strcmp(args.v[4], "-") && !strcmp(args.v[5], "-"), "... no tap, nothing made yet");
+	is_int(net_bridge_state_from_args((int)args.n - 2, args.v + 2, &st), 0, "the reaper reads it");
+	ok(st.active && !st.tap[0] && !st.created_bridge && !st.added_addr && !st.enslaved_uplink,
+	   "... an active session that made nothing known yet");
+	is_int(net_bridge_state_update(&st, "bau kdtap3 eth9"), 0, "a state line");
+	ok(st.created_bridge && st.added_addr && st.enslaved_uplink, "... the flags");
+	is_str(st.tap, "kdtap3", "... the tap");
+	is_str(st.uplink, "eth9", "... the uplink");
+	char *line = net_bridge_reaper_state(&st);
+	is_str(line, "bau kdtap3 eth9", "what kdebug sends is what the reaper reads");
+	free(line);
+	is_int(net_bridge_state_update(&st, "- kdtap4"), 0, "a line without flags");
+	ok(!st.created_bridge && !st.enslaved_uplink && !st.uplink[0], "... clears them");
+	is_int(net_bridge_state_update(&st, "garbage"), -EINVAL, "a bad line is refused");
+	is_str(st.tap, "kdtap4", "... and changes nothing");
+	strvec_clear(&args);
+}
+
 int main(void)
 {
 	test_cidr();
@@ -189,5 +218,6 @@ int main(void)
 	test_ip_param();
 	test_tap_bad_name();
 	test_bridge_check();
+	test_reaper_state();
 	return done_testing();
 }
