@@ -131,7 +131,7 @@ test_expect_success '--force keeps the .config anyway, with warnings' '
 	grep -q "^warning: NFS_FS was requested but is off" err &&
 	grep -qx "# CONFIG_FILE_LOCKING is not set" out-forced/.config &&
 	! grep -qx "CONFIG_NFS_FS=y" out-forced/.config &&
-	test "$(test_meta_field out-forced/kdebug-state verified)" = "forced"
+	test "$(test_meta_field out-forced/kdebug-state verified)" = "forced (3 problems)"
 '
 
 test_expect_success 'VIRTIO_NET trap on tinyconfig: VIRTIO_MENU is named' '
