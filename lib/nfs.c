@@ -137,7 +137,7 @@ void nfs_exportfs_argv(struct strvec *argv, bool add, const char *client, const 
 {
 	strvec_push(argv, "exportfs");
 	if (add)
-		strvec_pushl(argv, "-o", "rw,no_root_squash,no_subtree_check,insecure,sync", NULL);
+		strvec_pushl(argv, "-o", "rw,no_root_squash,no_subtree_check,sync", NULL);
 	else
 		strvec_push(argv, "-u");
 	strvec_pushf(argv, "%s:%s", client, dir);

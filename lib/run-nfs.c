@@ -25,6 +25,12 @@ static int nfs_check(struct run_session *s, struct sbuf *why)
 		return 0;
 	if (c->kernel_nfs && nfs_kernel_server_check(getenv("KDEBUG_PROC_NFSD"), why))
 		return EXIT_USAGE;
+	if (c->kernel_nfs && !str_starts_with(c->net, "bridge")) {
+		sbuf_adds(why, "--nfs-server kernel in user mode would export to 127.0.0.1, where every local user "
+			  "would be root on the tree; use --net bridge (an export to the guest's address only) "
+			  "or kdebug's own server (no --nfs-server)");
+		return EXIT_USAGE;
+	}
 	if (c->kernel_nfs && !in_path("exportfs")) {
 		sbuf_adds(why, "--nfs-server kernel needs exportfs; install the Debian package nfs-kernel-server");
 		return EXIT_USAGE;
@@ -49,8 +55,8 @@ static int nfs_serve(struct run_session *s, bool bridge, struct sbuf *why)
 	int r;
 
 	if (c->kernel_nfs) {
-		/* Under user-mode networking the guest's NFS traffic comes from 127.0.0.1. */
-		r = nfs_kernel_export_start(&s->nfs_reaper, client ? client : "127.0.0.1", s->root_dir, why);
+		/* Bridge mode only (nfs_check): the guest's own address. */
+		r = nfs_kernel_export_start(&s->nfs_reaper, client, s->root_dir, why);
 	} else {
 		char *state = instance_path(&s->in, "nfs");
 		struct nfs_server_opts no = { .dir = s->root_dir, .state_dir = state, .client = client,

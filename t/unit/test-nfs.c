@@ -139,7 +139,7 @@ static void test_exportfs(void)
 	struct strvec v = STRVEC_INIT;
 	nfs_exportfs_argv(&v, true, "10.0.2.15", "/srv/root");
 	char *j = strvec_join_shell(&v);
-	is_str(j, "exportfs -o rw,no_root_squash,no_subtree_check,insecure,sync 10.0.2.15:/srv/root", "add export");
+	is_str(j, "exportfs -o rw,no_root_squash,no_subtree_check,sync 10.0.2.15:/srv/root", "add export (secure ports only: the guest's kernel uses them)");
 	free(j);
 	strvec_clear(&v);
 	nfs_exportfs_argv(&v, false, "10.0.2.15", "/srv/root");
