@@ -1020,7 +1020,7 @@ static int write_ext(const struct rootfs_plan *plan, const struct rootfs_opts *o
 		return r;
 	r = debugfs_script(plan, epoch, &script, why);
 	if (!r) {
-		r = write_file(script_path, script.buf, script.len, 0600);
+		r = write_file_excl(script_path, script.buf, script.len, 0600);
 		if (r)
 			sbuf_addf(why, "cannot write '%s': %s", script_path, strerror(-r));
 	}
@@ -1069,52 +1069,26 @@ static int write_ext(const struct rootfs_plan *plan, const struct rootfs_opts *o
 
 struct tmp_paths {
 	char *file;	/* temp output file or dir */
+	char *priv;	/* ext: a private directory (0700) holding these two: */
 	char *stage;	/* ext staging tree */
 	char *script;	/* debugfs script */
 };
-
-/* rm -rf that also empties directories without write permission. */
-static void rm_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d;
-		struct dirent *de;
-		chmod(path, 0700);
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			char *sub = path_join(path, de->d_name);
-			rm_tree(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static void tmp_cleanup(void *arg)
 {
 	struct tmp_paths *t = arg;
 
+	/* rm_rf: never follows a link, opens directories by descriptor. */
 	if (t->file)
-		rm_tree(t->file);
-	if (t->stage)
-		rm_tree(t->stage);
-	if (t->script)
-		unlink(t->script);
+		rm_rf(t->file);
+	if (t->priv)
+		rm_rf(t->priv);
 }
 
 static void tmp_free(struct tmp_paths *t)
 {
 	free(t->file);
+	free(t->priv);
 	free(t->stage);
 	free(t->script);
 	memset(t, 0, sizeof(*t));
@@ -1334,16 +1308,23 @@ static int write_output(const struct rootfs_opts *o, const struct rootfs_plan *p
 		break;
 	case ROOTFS_EXT3:
 	case ROOTFS_EXT4:
-		tmp->stage = xasprintf("%s/.%s.kdebug-stage-XXXXXX", rdir, path_basename(o->output));
-		if (!mkdtemp(tmp->stage)) {
+		/* The staging tree and debugfs's script in a directory only we can enter. */
+		tmp->priv = xasprintf("%s/.%s.kdebug-stage-XXXXXX", rdir, path_basename(o->output));
+		if (!mkdtemp(tmp->priv)) {
 			r = -errno;
 			sbuf_addf(why, "cannot create a staging directory in '%s': %s", rdir,
 				  strerror(-r));
-			free(tmp->stage);
-			tmp->stage = NULL;
+			free(tmp->priv);
+			tmp->priv = NULL;
 			break;
 		}
-		tmp->script = xasprintf("%s.debugfs", tmp->stage);
+		tmp->stage = path_join(tmp->priv, "tree");
+		tmp->script = path_join(tmp->priv, "debugfs");
+		if (mkdir(tmp->stage, 0700) < 0) {
+			r = -errno;
+			sbuf_addf(why, "cannot create '%s': %s", tmp->stage, strerror(-r));
+			break;
+		}
 		r = write_ext(plan, o, tmp->file, tmp->stage, tmp->script, digest, epoch, why);
 		break;
 	}

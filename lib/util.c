@@ -416,6 +416,19 @@ int write_file(const char *path, const void *data, size_t len, mode_t mode)
 	return r;
 }
 
+int write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
@@ -473,6 +486,9 @@ static int rm_rf_at(int parent, const char *name)
 		int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return -errno;
+		/* A directory we own but may not write (a staged /proc, 0555): through the fd, not the name. */
+		if ((st.st_mode & 0700) != 0700 && st.st_uid == geteuid())
+			fchmod(fd, (st.st_mode & 07777) | 0700);
 		DIR *d = fdopendir(fd);
 		if (!d) {
 			close(fd);
@@ -620,6 +636,29 @@ char *path_join(const char *a, const char *b)
 	return xasprintf("%s/%s", a, b);
 }
 
+/*
+ * Without HOME: /tmp/kdebug-cache-UID, a directory kdebug makes 0700 and
+ * uses only while it is ours and private.  Another user could have made
+ * it first (to have kdebug run a busybox of theirs): then a fresh private
+ * directory for this run instead, so nothing found there is ever used.
+ */
+static char *tmp_cache_dir(void)
+{
+	char *p = xasprintf("/tmp/kdebug-cache-%u", (unsigned)getuid());
+	struct stat st;
+
+	mkdir(p, 0700);
+	if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 077))
+		return p;
+	free(p);
+	p = xasprintf("/tmp/kdebug-cache-%u-XXXXXX", (unsigned)getuid());
+	if (!mkdtemp(p)) {
+		free(p);
+		p = NULL;
+	}
+	return p ? p : xstrdup("/nonexistent/kdebug-cache");
+}
+
 char *cache_dir(void)
 {
 	const char *e = getenv("KDEBUG_CACHE_DIR");
@@ -632,7 +671,7 @@ char *cache_dir(void)
 	e = getenv("HOME");
 	if (e && *e)
 		return xasprintf("%s/.cache/kdebug", e);
-	return xasprintf("/tmp/kdebug-cache-%u", (unsigned)getuid());
+	return tmp_cache_dir();
 }
 
 const char *data_dir(void)

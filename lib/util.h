@@ -84,6 +84,8 @@ int read_path_chunks(const char *path, int (*fn)(void *arg, const void *data, si
 /* The one write loop: all of data to fd (retrying short writes and EINTR). */
 int write_all(int fd, const void *data, size_t len);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* A new file only (O_EXCL | O_NOFOLLOW): never through a link, never over another. */
+int write_file_excl(const char *path, const void *data, size_t len, mode_t mode);
 /* Write to PATH.tmp.XXXXXX then rename over path. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);

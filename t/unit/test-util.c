@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -11,6 +12,38 @@
 static void collect(void *arg, char *line)
 {
 	strvec_push(arg, line);
+}
+
+static void test_files_safe(void)
+{
+	char tmpl[] = "/tmp/kdebug-unit-XXXXXX";
+	char *d = mkdtemp(tmpl);
+	char *victim = path_join(d, "victim"), *link = path_join(d, "link"), *f = path_join(d, "new");
+	char *tree = path_join(d, "tree"), *ro = path_join(d, "tree/ro"), *inner = path_join(d, "tree/ro/file");
+	char *tlink = path_join(d, "tree/tolink");
+	struct sbuf got = SBUF_INIT;
+
+	is_int(write_file(victim, "keep", 4, 0600), 0, "a file");
+	ok(symlink(victim, link) == 0, "a link to it");
+	is_int(write_file_excl(link, "x", 1, 0600), -EEXIST, "write_file_excl: not through a link");
+	is_int(write_file_excl(victim, "x", 1, 0600), -EEXIST, "write_file_excl: not over a file");
+	is_int(write_file_excl(f, "new", 3, 0600), 0, "write_file_excl: a new file");
+	read_file(victim, &got);
+	is_str(got.buf, "keep", "... the linked file untouched");
+
+	ok(mkdir(tree, 0755) == 0 && mkdir(ro, 0755) == 0, "a tree");
+	is_int(write_file(inner, "x", 1, 0600), 0, "a file in it");
+	ok(chmod(ro, 0555) == 0, "a directory without write permission");
+	ok(symlink(d, tlink) == 0, "a link out of the tree");
+	is_int(rm_rf(tree), 0, "rm_rf removes it all");
+	ok(!path_exists(tree), "... the tree is gone");
+	ok(path_exists(victim) && path_exists(f), "... and nothing behind the link");
+	unlink(link);
+	unlink(victim);
+	unlink(f);
+	rmdir(d);
+	sbuf_release(&got);
+	free(victim); free(link); free(f); free(tree); free(ro); free(inner); free(tlink);
 }
 
 int main(void)
@@ -73,5 +106,6 @@ int main(void)
 	is_int((int)read_file_at(tmpl, buf, 4, 100), 0, "read_file_at: past the end");
 	unlink(tmpl);
 	is_int((int)read_file_at(tmpl, buf, 4, 0), -ENOENT, "read_file_at: missing file");
+	test_files_safe();
 	return done_testing();
 }
