@@ -403,9 +403,9 @@ int read_file(const char *path, struct sbuf *out)
 	return read_file_max(path, out, 0);
 }
 
-int write_file(const char *path, const void *data, size_t len, mode_t mode)
+static int write_file_flags(const char *path, int flags, const void *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode);
 	int r;
 
 	if (fd < 0)
@@ -416,17 +416,14 @@ int write_file(const char *path, const void *data, size_t len, mode_t mode)
 	return r;
 }
 
+int write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_file_flags(path, O_TRUNC, data, len, mode);
+}
+
 int write_file_excl(const char *path, const void *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	return r;
+	return write_file_flags(path, O_EXCL | O_NOFOLLOW, data, len, mode);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)

@@ -34,6 +34,44 @@ static const char gdb_help[] =
 "                        'kdebug run --module' directories; repeatable)\n"
 "      --batch 'CMD;...' run these gdb commands without a prompt, then exit\n";
 
+/*
+ * The VM to attach to (NAME, or the only one): its gdbstub, and its vmlinux
+ * and module directories unless given.  0, or the exit code (said).
+ */
+static int resolve_gdb_vm(const char *name, struct instance *in, char **target, const char **vmlinux,
+			  struct strvec *modules)
+{
+	int r = instance_resolve(name, in);
+
+	if (r == -ENOENT && name) {
+		error("no running VM named '%s'; see 'kdebug ps'", name);
+		return EXIT_USAGE;
+	} else if (r == -ENOENT) {
+		error("no VM is running; start one with 'kdebug run --gdb'");
+		return EXIT_USAGE;
+	} else if (r == -E2BIG) {
+		error("several VMs are running; name one (see 'kdebug ps')");
+		return EXIT_USAGE;
+	} else if (r) {
+		error("cannot read VM '%s': %s", name ? name : "", strerror(-r));
+		return EXIT_FAIL;
+	}
+	*target = instance_gdb_target(in);
+	if (!*target) {
+		error("VM %s has no gdbstub; start one with 'kdebug gdbserver %s'", in->name, in->name);
+		return EXIT_USAGE;
+	}
+	if (!*vmlinux)
+		*vmlinux = in->vmlinux;
+	bool vm_modules = !modules->n;
+	for (const char *m = in->modules; vm_modules && m && *m;) {
+		size_t n = strcspn(m, "\n");
+		strvec_pushf(modules, "%.*s", (int)n, m);
+		m += n + (m[n] == '\n');
+	}
+	return 0;
+}
+
 int cmd_gdb(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,38 +136,11 @@ int cmd_gdb(int argc, char **argv)
 		goto out;
 	}
 	if (!port) {
-		r = instance_resolve(name, &in);
-		if (r == -ENOENT && name) {
-			error("no running VM named '%s'; see 'kdebug ps'", name);
-			ret = EXIT_USAGE;
+		ret = resolve_gdb_vm(name, &in, &target, &vmlinux, &modules);
+		if (ret)
 			goto out;
-		} else if (r == -ENOENT) {
-			error("no VM is running; start one with 'kdebug run --gdb'");
-			ret = EXIT_USAGE;
-			goto out;
-		} else if (r == -E2BIG) {
-			error("several VMs are running; name one (see 'kdebug ps')");
-			ret = EXIT_USAGE;
-			goto out;
-		} else if (r) {
-			error("cannot read VM '%s': %s", name ? name : "", strerror(-r));
-			goto out;
-		}
+		ret = EXIT_FAIL;
 		have_instance = true;
-		target = instance_gdb_target(&in);
-		if (!target) {
-			error("VM %s has no gdbstub; start one with 'kdebug gdbserver %s'", in.name, in.name);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		if (!vmlinux)
-			vmlinux = in.vmlinux;
-		bool vm_modules = !modules.n;
-		for (const char *m = in.modules; vm_modules && m && *m;) {
-			size_t n = strcspn(m, "\n");
-			strvec_pushf(&modules, "%.*s", (int)n, m);
-			m += n + (m[n] == '\n');
-		}
 	}
 
 	/* The build the VM came from: vmlinux, its gdb scripts, the source tree. */

@@ -133,6 +133,8 @@ static const struct option run_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static int check_run_opts(struct run_config *o, bool nfs_server);
+
 static int parse_run_opts(int argc, char **argv, struct run_config *o)
 {
 	int c;
@@ -257,6 +259,12 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 	}
 	if (optind < argc)
 		return usage_error("run", "unexpected argument '%s'", argv[optind]);
+	return check_run_opts(o, nfs_server != NULL);
+}
+
+/* Options that do not go together, and what some imply. */
+static int check_run_opts(struct run_config *o, bool nfs_server)
+{
 	if (o->forwards.n && strcmp(o->net, "user"))
 		return usage_error("run", "--forward needs --net user");
 	if (o->guest_ip && !strcmp(o->net, "none"))
