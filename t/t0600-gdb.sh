@@ -44,7 +44,7 @@ test_expect_success 'the guest command status still wins over breakpoints' '
 '
 
 test_expect_success 'run without --kernel boots the last kdebug build' '
-	mkdir -p lastcache && printf "%s\n" "$KDIR" >lastcache/last-build &&
+	mkdir -p lastcache && test_write_meta lastcache/last-build build_dir="$KDIR" &&
 	KDEBUG_CACHE_DIR=$PWD/lastcache kdebug run --exec "cat /proc/version" --timeout 300 >out &&
 	grep -q "^Linux version $(cat "$KDIR/include/config/kernel.release") " out &&
 	grep -q "$(strings "$KDIR/vmlinux" | grep -m1 "^Linux version" | cut -c1-60)" out
