@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		print_usage(stderr);
+		fprintf(stderr, "usage: kdebug [-v|-q] <command> [options]; 'kdebug help' lists the commands\n");
 		return EXIT_USAGE;
 	}
 	const struct command *c = find_command(argv[i]);
@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 	}
 	proc_setup_signals();
 	optind = 0;	/* each command runs getopt_long afresh */
+	opterr = 0;	/* and prints its own one-line errors, not getopt's */
 	int r = c->fn(argc - i, argv + i);
 	fflush(stdout);
 	exit(r);
