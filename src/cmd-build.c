@@ -200,7 +200,7 @@ int cmd_build(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:s:c:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:s:c:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 's': o.src = optarg; break;
@@ -214,7 +214,7 @@ int cmd_build(int argc, char **argv)
 		case 'h':
 			return print_help(build_help);
 		default:
-			return usage_error("build", "unknown option '%s'", argv[optind - 1]);
+			return usage_option_error("build", c, argv);
 		}
 	}
 	if (optind < argc)

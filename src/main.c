@@ -61,6 +61,15 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int usage_option_error(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return usage_error(cmd, "unknown option '-%c'", optopt);
+	return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
 int print_help(const char *text)
 {
 	fputs(text, stdout);
