@@ -49,7 +49,7 @@ static int check_only(const struct build_opts *o)
 	if (kbuild_resolve(o->out ? o->out : o->src, &a, &why)) {
 		error("%s", why.buf);
 		sbuf_release(&why);
-		return EXIT_FAIL;
+		return EXIT_USAGE;	/* no build directory: bad input, as without --check */
 	}
 	if (kbuild_check_match(a.bzimage, a.vmlinux, &why)) {
 		error("%s", why.buf);
