@@ -19,7 +19,7 @@ struct gdb_opts {
 	const char *build_dir;	/* kernel build dir (auto-load safe path), may be NULL */
 	const char *gdb_py;	/* vmlinux-gdb.py, may be NULL */
 	const char *src_dir;	/* kernel source (for O= builds), may be NULL */
-	const char *target;	/* target remote: "unix::PATH" or "127.0.0.1:PORT" */
+	const char *target;	/* target remote: a unix socket's PATH or "127.0.0.1:PORT" */
 	const struct strvec *breaks;	/* SYM or *ADDR */
 	const struct strvec *module_dirs;	/* module symbols loaded from here, may be NULL */
 };

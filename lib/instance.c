@@ -1112,8 +1112,9 @@ out:
 
 char *instance_gdb_target(const struct instance *in)
 {
+	/* gdb 13 takes an existing unix socket's path as it is (its "unix::" prefix means TCP here). */
 	if (in->gdb_socket)
-		return xasprintf("unix::%s", in->gdb_socket);
+		return xstrdup(in->gdb_socket);
 	return in->gdb_port ? xasprintf("127.0.0.1:%d", in->gdb_port) : NULL;
 }
 

@@ -115,8 +115,8 @@ int instance_wait_pid(pid_t pid, int timeout_ms);
  */
 int instance_kill_qemu(const struct instance *in, int sig);
 /*
- * The VM's gdbstub: for gdb's `target remote` ("unix::PATH" or
- * "127.0.0.1:PORT") and for people ("PATH" or "127.0.0.1:PORT"); NULL
+ * The VM's gdbstub: for gdb's `target remote` (the socket's PATH, which gdb
+ * recognises as a unix socket, or "127.0.0.1:PORT") and for people; NULL
  * when it has none.  malloc'd.
  */
 char *instance_gdb_target(const struct instance *in);

@@ -978,7 +978,9 @@ char *kbuild_find_dir(const char *path, struct sbuf *why)
 				sbuf_addf(why, "no build of '%s'; run 'kdebug config --src %s' and 'kdebug build'",
 					  path, path);
 		} else if (why) {
-			sbuf_addf(why, path_exists(abs) ? "'%s' is not a kernel build directory (no .config)" :
+			sbuf_addf(why, path_exists(abs) ?
+				  "'%s' is not a kernel build directory (no kdebug-state, nor a .config with a "
+				  "Makefile); pass the directory 'kdebug config' made" :
 				  "cannot open '%s': No such file or directory", path);
 		}
 		free(abs);
@@ -1213,8 +1215,8 @@ static int build_choose_cc(struct kbuild_build *b, struct sbuf *why)
 	strvec_split(&words, b->cc_used);
 	prog = words.n ? find_in_path(words.v[0]) : NULL;
 	if (!prog)
-		sbuf_addf(why, "compiler '%s' not found (--cc '%s')", words.n ? words.v[0] : "",
-			  b->cc_used);
+		sbuf_addf(why, "compiler '%s' not found (--cc '%s'); install it, or pass another --cc",
+			  words.n ? words.v[0] : "", b->cc_used);
 	free(prog);
 	strvec_clear(&words);
 	return prog ? 0 : build_bad_input(b, -ENOENT);

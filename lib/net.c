@@ -89,12 +89,14 @@ int net_check_ifname(const char *name, struct sbuf *why)
 		return -EINVAL;
 	}
 	for (const char *c = name; *c; c++) {
-		if (*c == '/' || *c == ':' || *c == '%' || (unsigned char)*c <= ' ' ||
-		    (unsigned char)*c >= 0x7f) {
+		unsigned char u = (unsigned char)*c;
+		if (u == '/' || u == ':' || u == '%' || u <= ' ' || u >= 0x7f) {
+			char what[32];
+			snprintf(what, sizeof(what), u == ' ' ? "a blank" : u < ' ' || u == 0x7f ?
+				 "a control character" : u > 0x7f ? "a non-ASCII character" : "'%c'", u);
 			if (why)
-				sbuf_addf(why, "interface name '%s' contains '%c'; use letters, "
-					  "digits, '-', '_' or '.'", name,
-					  (unsigned char)*c > ' ' && (unsigned char)*c < 0x7f ? *c : '?');
+				sbuf_addf(why, "interface name '%s' contains %s; use letters, "
+					  "digits, '-', '_' or '.'", name, what);
 			return -EINVAL;
 		}
 	}
@@ -979,6 +981,13 @@ int net_bridge_check(const struct net_bridge_opts *o, struct sbuf *why)
 			sbuf_adds(why, "--net bridge needs CAP_NET_ADMIN (run as root, or give "
 				  "kdebug cap_net_admin); --net user needs no privileges");
 		return -EPERM;
+	}
+	/* Before anything is made (and before run warns that it joins the bridge). */
+	if (o->uplink && !net_link_exists(o->uplink)) {
+		if (why)
+			sbuf_addf(why, "no interface '%s' for --uplink; name one that 'ip link' lists",
+				  o->uplink);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -24,6 +24,15 @@ static void gdb_ready(struct run_session *s, int fd, short revents, void *arg)
 		run_announce(s, RUN_EV_GDB_ARMED);
 }
 
+static int gdb_check(struct run_session *s, struct sbuf *why)
+{
+	if (s->cfg->breaks.n && !in_path("gdb")) {
+		sbuf_adds(why, "--break needs gdb, which is not in PATH; install the Debian package gdb");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int gdb_setup(struct run_session *s, struct sbuf *why)
 {
 	const struct run_config *c = s->cfg;
@@ -87,6 +96,7 @@ void run_gdb_free(struct run_session *s)
 
 const struct run_stage run_stage_gdb = {
 	.name = "gdb",
+	.check = gdb_check,
 	.setup = gdb_setup,
 	.teardown = gdb_teardown,
 };

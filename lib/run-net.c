@@ -44,9 +44,6 @@ static int net_check(struct run_session *s, struct sbuf *why)
 		bridge_opts(c, &bo);
 		if (net_bridge_check(&bo, why))
 			return EXIT_USAGE;
-		if (c->uplink)
-			say(&s->say, SAY_WARN, "--uplink %s: %s joins the bridge; remote sessions over %s may drop",
-			    c->uplink, c->uplink, c->uplink);
 	} else if (str_starts_with(c->net, "tap=")) {
 		struct net_link l;
 		if (net_link_get(c->net + 4, &l, NULL) || strcmp(l.kind, "tun")) {
@@ -122,6 +119,9 @@ static int bridge_setup(struct run_session *s, struct sbuf *why)
 	int r;
 
 	bridge_opts(c, &bo);
+	if (c->uplink)
+		say(&s->say, SAY_WARN, "--uplink %s: %s joins the bridge; remote sessions over %s may drop",
+		    c->uplink, c->uplink, c->uplink);
 	/* The reaper first: from the moment anything exists, its undoing is certain. */
 	proc_init(&s->net_reaper);
 	net_bridge_reaper_args(&bo, &s->net_reaper.args);

@@ -49,7 +49,7 @@ static int check_only(const struct build_opts *o)
 	if (kbuild_resolve(o->out ? o->out : o->src, &a, &why)) {
 		error("%s", why.buf);
 		sbuf_release(&why);
-		return EXIT_FAIL;
+		return EXIT_USAGE;	/* no build directory: bad input, as without --check */
 	}
 	if (kbuild_check_match(a.bzimage, a.vmlinux, &why)) {
 		error("%s", why.buf);
@@ -200,7 +200,7 @@ int cmd_build(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:s:c:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:s:c:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 's': o.src = optarg; break;
@@ -214,7 +214,7 @@ int cmd_build(int argc, char **argv)
 		case 'h':
 			return print_help(build_help);
 		default:
-			return usage_error("build", "unknown option '%s'", argv[optind - 1]);
+			return usage_option_error("build", c, argv);
 		}
 	}
 	if (optind < argc)

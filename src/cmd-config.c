@@ -142,7 +142,7 @@ int cmd_config(int argc, char **argv)
 	kconfig_init(&o.cmdline);
 	strvec_init(&o.fragments);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+s:o:p:e:d:f:F", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:s:o:p:e:d:f:F", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.src = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -166,7 +166,7 @@ int cmd_config(int argc, char **argv)
 			ret = print_help(config_help);
 			goto out;
 		default:
-			ret = usage_error("config", "unknown option '%s'", argv[optind - 1]);
+			ret = usage_option_error("config", c, argv);
 			goto out;
 		}
 	}

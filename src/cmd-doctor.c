@@ -157,7 +157,7 @@ int cmd_doctor(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return print_help(doctor_help);
-		return usage_error("doctor", "unknown option");
+		return usage_option_error("doctor", c, argv);
 	}
 	if (optind < argc)
 		return usage_error("doctor", "unexpected argument '%s'", argv[optind]);

@@ -43,12 +43,17 @@ static int resolve_gdb_vm(const char *name, struct instance *in, char **target, 
 {
 	int r = instance_resolve(name, in);
 
-	if (r == -ENOENT && name) {
+	if (r == -EINVAL) {
+		error("invalid VM name '%s' (letters, digits, '_', '.', '-', at most 32, "
+		      "starting with a letter or digit); see 'kdebug ps'", name);
+		return EXIT_USAGE;
+	} else if (r == -ENOENT && name) {
 		error("no running VM named '%s'; see 'kdebug ps'", name);
 		return EXIT_USAGE;
 	} else if (r == -ENOENT) {
+		/* A failure, not bad input: as for stop, monitor and gdbserver. */
 		error("no VM is running; start one with 'kdebug run --gdb'");
-		return EXIT_USAGE;
+		return EXIT_FAIL;
 	} else if (r == -E2BIG) {
 		error("several VMs are running; name one (see 'kdebug ps')");
 		return EXIT_USAGE;
@@ -92,7 +97,7 @@ int cmd_gdb(int argc, char **argv)
 	int c, r, ret = EXIT_FAIL;
 	bool have_instance = false;
 
-	while ((c = getopt_long(argc, argv, "p:b:m:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:b:m:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, 65535, &port) || !port) {
@@ -117,7 +122,7 @@ int cmd_gdb(int argc, char **argv)
 		}
 		case 'B': batch = optarg; break;
 		case 'h': ret = print_help(gdb_help); goto out;
-		default: ret = usage_error("gdb", "unknown option"); goto out;
+		default: ret = usage_option_error("gdb", c, argv); goto out;
 		}
 	}
 	if (optind < argc)

@@ -172,7 +172,7 @@ int cmd_module(int argc, char **argv)
 	struct module_opts o = { 0 };
 	unsigned long n;
 	int c;
-	while ((c = getopt_long(argc, argv, "k:j:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kernel = optarg; break;
 		case 'j':
@@ -181,7 +181,7 @@ int cmd_module(int argc, char **argv)
 			o.jobs = n;
 			break;
 		case 'h': return print_help(module_help);
-		default: return usage_error("module", "unknown option '%s'", argv[optind - 1]);
+		default: return usage_option_error("module", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -86,6 +86,10 @@ static int net_up(struct net_cmd *c)
 	int r;
 
 	r = net_bridge_setup(&o, &st, &why);
+	if (r == -EPERM && !net_have_cap_net_admin()) {
+		sbuf_release(&why);	/* worded for 'run --net bridge' and 'net tap' */
+		return need_cap();
+	}
 	if (r < 0) {
 		r = fail_why(r, &why);
 		sbuf_release(&why);
@@ -200,7 +204,7 @@ static int net_show(struct net_cmd *c)
 	}
 	if (!shown) {
 		if (c->bridge) {
-			error("no bridge '%s'", c->bridge);
+			error("no bridge '%s'; 'kdebug net show' lists the bridges", c->bridge);
 			free(links);
 			free(addrs);
 			return EXIT_FAIL;

@@ -143,7 +143,7 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 	const char *nfs_server = NULL;
 
 	run_config_init(o);
-	while ((c = getopt_long(argc, argv, "k:r:a:m:g::Se:t:n:b:h", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:r:a:m:g::Se:t:n:b:h", run_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->kernel = optarg; break;
 		case 'r': o->rootfs = optarg; break;
@@ -254,7 +254,7 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
 			break;
 		case 'h': return print_help(run_help) - 1;
-		default: return usage_error("run", "unknown option");
+		default: return usage_option_error("run", c, argv);
 		}
 	}
 	if (optind < argc)

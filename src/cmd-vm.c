@@ -178,11 +178,11 @@ int cmd_ps(int argc, char **argv)
 	size_t n;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = true; break;
 		case 'h': return print_help(ps_help);
-		default: return usage_error("ps", "unknown option");
+		default: return usage_option_error("ps", c, argv);
 		}
 	}
 	if (optind < argc)
@@ -309,7 +309,7 @@ int cmd_stop(int argc, char **argv)
 	size_t n = 0;
 	int c, r, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "at:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":at:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': o.all = true; break;
 		case 't':
@@ -318,7 +318,7 @@ int cmd_stop(int argc, char **argv)
 			break;
 		case 'f': o.force = true; break;
 		case 'h': return print_help(stop_help);
-		default: return usage_error("stop", "unknown option");
+		default: return usage_option_error("stop", c, argv);
 		}
 	}
 	if (argc - optind > 1)
@@ -396,10 +396,10 @@ int cmd_monitor(int argc, char **argv)
 	int c, r, ret;
 
 	/* '+': everything after NAME is the HMP command, dashes included. */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return print_help(monitor_help);
-		default: return usage_error("monitor", "unknown option");
+		default: return usage_option_error("monitor", c, argv);
 		}
 	}
 	for (int i = optind + 1; i < argc; i++)
@@ -565,10 +565,10 @@ int cmd_gdbserver(int argc, char **argv)
 	int c, r, qr, ret = EXIT_FAIL, port = 0, cur = 0;
 	char *sock = NULL, *cur_sock = NULL, *dev = NULL, *why = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': return print_help(gdbserver_help);
-		default: return usage_error("gdbserver", "unknown option");
+		default: return usage_option_error("gdbserver", c, argv);
 		}
 	}
 	if (argc - optind > 2)
@@ -642,7 +642,7 @@ int cmd_gdbserver(int argc, char **argv)
 	}
 	if (sock) {
 		printf("gdbserver for %s on %s; attach with: kdebug gdb %s\n"
-		       "  (or: gdb -ex 'target remote unix::%s')\n", in.name, sock, in.name, sock);
+		       "  (or: gdb -ex 'target remote %s')\n", in.name, sock, in.name, sock);
 	} else {
 		printf("gdbserver for %s on 127.0.0.1:%d; attach with: kdebug gdb %s\n"
 		       "  (or: gdb -ex 'target remote 127.0.0.1:%d')\n", in.name, port, in.name, port);

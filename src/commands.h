@@ -27,6 +27,11 @@ int cmd_nfs_reaper(int argc, char **argv);	/* hidden: run's kernel NFS export cl
 
 /* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * getopt_long returned ':' (a value missing; the optstring starts with ':')
+ * or '?': print which option, one line, and return 2.
+ */
+int usage_option_error(const char *cmd, int c, char **argv);
 /* --help text of a command: prints and returns 0. */
 int print_help(const char *text);
 

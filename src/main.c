@@ -61,6 +61,15 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int usage_option_error(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return usage_error(cmd, "unknown option '-%c'", optopt);
+	return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
 int print_help(const char *text)
 {
 	fputs(text, stdout);
@@ -134,7 +143,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		print_usage(stderr);
+		fprintf(stderr, "usage: kdebug [-v|-q] <command> [options]; 'kdebug help' lists the commands\n");
 		return EXIT_USAGE;
 	}
 	const struct command *c = find_command(argv[i]);
@@ -144,6 +153,7 @@ int main(int argc, char **argv)
 	}
 	proc_setup_signals();
 	optind = 0;	/* each command runs getopt_long afresh */
+	opterr = 0;	/* and prints its own one-line errors, not getopt's */
 	int r = c->fn(argc - i, argv + i);
 	fflush(stdout);
 	exit(r);

@@ -68,13 +68,13 @@ test_expect_success 'gdbserver reports the stub run started' '
 
 test_expect_success 'real gdb reads the registers' '
 	timeout 60 gdb -nx -batch -ex "set architecture i386:x86-64" \
-		-ex "target remote unix::$SOCK" -ex "info registers rip" -ex detach >out 2>&1 &&
+		-ex "target remote $SOCK" -ex "info registers rip" -ex detach >out 2>&1 &&
 	grep -qE "^rip +0x[0-9a-f]+" out
 '
 
 test_expect_success 'another local user (nobody) can neither attach to the gdbstub nor reach it' '
 	! timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		gdb -nx -batch -ex "target remote unix::$SOCK" -ex "info registers rip" >nb.out 2>&1 &&
+		gdb -nx -batch -ex "target remote $SOCK" -ex "info registers rip" >nb.out 2>&1 &&
 	cat nb.out &&
 	! grep -qE "^rip +0x" nb.out && grep -qi "permission denied" nb.out &&
 	kdebug monitor e2e info status | grep -q "VM status: paused"

@@ -217,7 +217,7 @@ test_expect_success 'gdbserver unix moves the stub to a socket only the owner ca
 	test "$(stat -c %a "$REG/vm2")" = 700 && test $((0$(stat -c %a "$sock") & 022)) = 0 &&
 	kdebug ps | grep -qE "^vm2 .* $sock " &&
 	timeout 60 gdb -nx -batch -ex "set architecture i386:x86-64" \
-		-ex "target remote unix::$sock" -ex "info registers rip" -ex detach >out 2>&1 &&
+		-ex "target remote $sock" -ex "info registers rip" -ex detach >out 2>&1 &&
 	grep -qE "^rip +0x[0-9a-f]+" out &&
 	kdebug gdbserver vm2 >out && grep -q "^gdbserver for vm2 already on $sock;" out
 '
@@ -225,7 +225,7 @@ test_expect_success 'gdbserver unix moves the stub to a socket only the owner ca
 test_expect_success 'another local user (nobody) cannot reach the unix gdbstub' '
 	sock="$REG/vm2/gdb.sock" &&
 	! timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		gdb -nx -batch -ex "target remote unix::$sock" -ex "info registers rip" >nb.out 2>&1 &&
+		gdb -nx -batch -ex "target remote $sock" -ex "info registers rip" >nb.out 2>&1 &&
 	! grep -qE "^rip +0x" nb.out &&
 	grep -qiE "permission denied|no such file" nb.out
 '

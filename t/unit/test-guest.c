@@ -278,13 +278,13 @@ int main(void)
 
 	strvec_pushl(&br, "ip_rcv", "*0xffffffff81000000", "a", "b", "c", NULL);
 	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .build_dir = "/b", .gdb_py = "/b/vmlinux-gdb.py",
-			       .target = "unix::/r/k1/gdb.sock", .breaks = &br };
+			       .target = "/r/k1/gdb.sock", .breaks = &br };
 	struct sbuf cmd = SBUF_INIT;
 	gdb_write_commands(&go, &cmd);
 	like(cmd.buf, "add-auto-load-safe-path /b\n", "safe path");
 	like(cmd.buf, "file /b/vmlinux\n", "symbols");
 	like(cmd.buf, "source /b/vmlinux-gdb.py\n", "gdb scripts");
-	like(cmd.buf, "set remotetimeout 10\ntarget remote unix::/r/k1/gdb.sock\n", "the VM's gdbstub socket");
+	like(cmd.buf, "set remotetimeout 10\ntarget remote /r/k1/gdb.sock\n", "the VM's gdbstub socket");
 	like(cmd.buf, "hbreak ip_rcv\nhbreak *0xffffffff81000000\nhbreak a\nhbreak b\nbreak c\n",
 	     "four hardware breakpoints, then software ones");
 	sbuf_release(&cmd);
