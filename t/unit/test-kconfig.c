@@ -197,6 +197,21 @@ static void test_scan(struct kconfig_db *db)
 	sbuf_release(&why);
 }
 
+/* Regression (fuzz/fuzz-kconfig.c): a file that sources itself is not read again. */
+static void test_scan_loop(void)
+{
+	struct kconfig_db db;
+	const struct kconfig_sym *a, *b;
+
+	is_int(kconfig_db_scan(&db, FIXTURES "/loop", "x86", NULL), 0, "scan a tree that sources in a loop");
+	a = kconfig_db_find(&db, "LOOP_A");
+	b = kconfig_db_find(&db, "LOOP_B");
+	ok(a && a->ndefs == 1, "the top file is read once");
+	ok(b && b->ndefs == 1, "the file sourcing it is read once");
+	is_int(db.nfiles, 2, "two files read");
+	kconfig_db_clear(&db);
+}
+
 static void test_expr(const struct kconfig_db *db)
 {
 	struct kconfig c = KCONFIG_INIT;
@@ -443,6 +458,7 @@ int main(void)
 	test_parse();
 	test_profiles();
 	test_scan(&db);
+	test_scan_loop();
 	test_expr(&db);
 	test_verify(&db);
 	test_map(&db);
