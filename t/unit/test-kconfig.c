@@ -287,6 +287,48 @@ static const char *verify1(const struct kconfig_db *db, const char *req_text, co
 	return msg;
 }
 
+/*
+ * Regression (fuzz/fuzz-kconfig-expr.c): expressions nested or long beyond
+ * any kernel's are unparsable (2, no blame) instead of overflowing the stack.
+ */
+static void test_expr_limits(void)
+{
+	struct kconfig c = KCONFIG_INIT;
+	struct strvec blame = STRVEC_INIT;
+	struct sbuf sb = SBUF_INIT;
+
+	for (int i = 0; i < 24; i++)
+		sbuf_adds(&sb, "(!");
+	sbuf_adds(&sb, "X");
+	for (int i = 0; i < 24; i++)
+		sbuf_adds(&sb, ")");
+	is_int(kconfig_expr_eval(sb.buf, &c), 0, "24 nested (!...) still parse");
+	sbuf_reset(&sb);
+	for (int i = 0; i < 200000; i++)
+		sbuf_adds(&sb, "(");
+	sbuf_adds(&sb, "X");
+	is_int(kconfig_expr_eval(sb.buf, &c), 2, "200000 '(': unparsable, not a crash");
+	sbuf_reset(&sb);
+	for (int i = 0; i < 1000000; i++)
+		sbuf_adds(&sb, "!");
+	sbuf_adds(&sb, "X");
+	is_int(kconfig_expr_eval(sb.buf, &c), 2, "a million '!': unparsable");
+	sbuf_reset(&sb);
+	for (int i = 0; i < 1000000; i++)
+		sbuf_adds(&sb, "X && ");
+	sbuf_adds(&sb, "X");
+	is_int(kconfig_expr_eval(sb.buf, &c), 2, "a million terms: unparsable");
+	kconfig_expr_blame(sb.buf, &c, NULL, &blame);
+	is_int(blame.n, 0, "and not blamed");
+	sbuf_reset(&sb);
+	for (int i = 0; i < 30; i++)
+		sbuf_adds(&sb, "X || ");
+	sbuf_adds(&sb, "X");
+	is_int(kconfig_expr_eval(sb.buf, &c), 0, "31 terms still evaluate");
+	strvec_clear(&blame);
+	sbuf_release(&sb);
+}
+
 static void test_verify(const struct kconfig_db *db)
 {
 	struct kconfig req = KCONFIG_INIT, got = KCONFIG_INIT;
@@ -460,6 +502,7 @@ int main(void)
 	test_scan(&db);
 	test_scan_loop();
 	test_expr(&db);
+	test_expr_limits();
 	test_verify(&db);
 	test_map(&db);
 	kconfig_db_clear(&db);
