@@ -287,46 +287,50 @@ static const char *verify1(const struct kconfig_db *db, const char *req_text, co
 	return msg;
 }
 
+/* PRE repeated n times, then "X", then POST repeated n times. */
+static char *repeated(const char *pre, int n, const char *post)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (int i = 0; i < n; i++)
+		sbuf_adds(&sb, pre);
+	sbuf_adds(&sb, "X");
+	for (int i = 0; i < n; i++)
+		sbuf_adds(&sb, post);
+	return sbuf_detach(&sb);
+}
+
 /*
  * Regression (fuzz/fuzz-kconfig-expr.c): expressions nested or long beyond
  * any kernel's are unparsable (2, no blame) instead of overflowing the stack.
  */
 static void test_expr_limits(void)
 {
+	static const struct {
+		const char *pre;
+		int n;
+		const char *post;
+		int want;
+		const char *name;
+	} cases[] = {
+		{ "(!", 24, ")", 0, "24 nested (!...) still parse" },
+		{ "(", 200000, "", 2, "200000 '(': unparsable, not a crash" },
+		{ "!", 1000000, "", 2, "a million '!': unparsable" },
+		{ "X && ", 1000000, "", 2, "a million terms: unparsable" },
+		{ "X || ", 30, "", 0, "31 terms still evaluate" },
+	};
 	struct kconfig c = KCONFIG_INIT;
 	struct strvec blame = STRVEC_INIT;
-	struct sbuf sb = SBUF_INIT;
 
-	for (int i = 0; i < 24; i++)
-		sbuf_adds(&sb, "(!");
-	sbuf_adds(&sb, "X");
-	for (int i = 0; i < 24; i++)
-		sbuf_adds(&sb, ")");
-	is_int(kconfig_expr_eval(sb.buf, &c), 0, "24 nested (!...) still parse");
-	sbuf_reset(&sb);
-	for (int i = 0; i < 200000; i++)
-		sbuf_adds(&sb, "(");
-	sbuf_adds(&sb, "X");
-	is_int(kconfig_expr_eval(sb.buf, &c), 2, "200000 '(': unparsable, not a crash");
-	sbuf_reset(&sb);
-	for (int i = 0; i < 1000000; i++)
-		sbuf_adds(&sb, "!");
-	sbuf_adds(&sb, "X");
-	is_int(kconfig_expr_eval(sb.buf, &c), 2, "a million '!': unparsable");
-	sbuf_reset(&sb);
-	for (int i = 0; i < 1000000; i++)
-		sbuf_adds(&sb, "X && ");
-	sbuf_adds(&sb, "X");
-	is_int(kconfig_expr_eval(sb.buf, &c), 2, "a million terms: unparsable");
-	kconfig_expr_blame(sb.buf, &c, NULL, &blame);
-	is_int(blame.n, 0, "and not blamed");
-	sbuf_reset(&sb);
-	for (int i = 0; i < 30; i++)
-		sbuf_adds(&sb, "X || ");
-	sbuf_adds(&sb, "X");
-	is_int(kconfig_expr_eval(sb.buf, &c), 0, "31 terms still evaluate");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *e = repeated(cases[i].pre, cases[i].n, cases[i].post);
+		is_int(kconfig_expr_eval(e, &c), cases[i].want, "%s", cases[i].name);
+		kconfig_expr_blame(e, &c, NULL, &blame);
+		free(e);
+	}
+	/* X (from the parsable ones, once); nothing from the unparsable ones. */
+	is_int(blame.n, 1, "what cannot be parsed is not blamed");
 	strvec_clear(&blame);
-	sbuf_release(&sb);
 }
 
 static void test_verify(const struct kconfig_db *db)
