@@ -74,6 +74,46 @@ lint:
 	$(call quiet,SHCHECK,scripts/guest)shellcheck $(GUEST_SHELL)
 	$(call quiet,SH-N,scripts/guest)for f in $(GUEST_SHELL); do busybox sh -n "$$f" || exit 1; done
 
+# Fuzzing (fuzz/README): each fuzz/fuzz-NAME.c is a libFuzzer harness, built
+# with clang and its sanitizers against lib/ compiled into fuzz/obj/ (never
+# the objects or .build-flags of the normal build), then run for
+# FUZZ_SECONDS each, one after the other, from the seeds in fuzz/corpus/NAME.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  ?= -O1 -g
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_KD_FLAGS = $(filter-out -Werror,$(KD_CFLAGS)) -Wno-string-plus-int -Ifuzz $(FUZZ_SAN)
+FUZZ_NAMES    = $(patsubst fuzz/fuzz-%.c,%,$(sort $(wildcard fuzz/fuzz-*.c)))
+FUZZ_BIN      = $(FUZZ_NAMES:%=fuzz/bin/fuzz-%)
+FUZZ_LIB_OBJ  = $(patsubst lib/%.c,fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_FLAGS_NOW = $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_KD_FLAGS)
+
+fuzz/obj/.flags: FORCE
+	@mkdir -p fuzz/obj fuzz/bin
+	@if [ x'$(FUZZ_FLAGS_NOW)' != x"$$(cat $@ 2>/dev/null)" ]; then echo '$(FUZZ_FLAGS_NOW)' >$@; fi
+
+fuzz/obj/%.o: lib/%.c fuzz/obj/.flags
+	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_KD_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+fuzz/obj/fuzz-%.o: fuzz/fuzz-%.c fuzz/obj/.flags
+	$(call quiet,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_KD_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+fuzz/obj/libkdebug.a: $(FUZZ_LIB_OBJ)
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
+
+fuzz/bin/fuzz-%: fuzz/obj/fuzz-%.o fuzz/obj/libkdebug.a
+	$(call quiet,LINK,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< fuzz/obj/libkdebug.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Every harness for FUZZ_SECONDS; fails when one finds a crash, leak or UB.
+fuzz: fuzz-build
+	sh fuzz/run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# What CI runs: five seconds each.
+fuzz-smoke: fuzz-build
+	sh fuzz/run 5 $(FUZZ_NAMES)
+
 install: kdebug
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/kdebug/configs \
 		$(DESTDIR)$(PREFIX)/share/kdebug/scripts/gdb $(DESTDIR)$(PREFIX)/share/kdebug/scripts/guest
@@ -84,6 +124,7 @@ install: kdebug
 
 clean:
 	$(RM) -r .pycache
+	$(RM) -r fuzz/obj fuzz/bin
 	$(RM) .build-flags kdebug lib/scripts.c lib/libkdebug.a lib/*.o src/*.o t/unit/*.o t/unit/*.t lib/*.d src/*.d t/unit/*.d
 
 # The README's first command: configure Debian's linux-source-6.1 with the
@@ -93,6 +134,6 @@ quickstart: kdebug
 	./kdebug build
 	./kdebug run --break ip_rcv --exec 'ping -c1 127.0.0.1' --expect-hit
 
-.PHONY: all unit check lint install clean quickstart
+.PHONY: all unit check lint install clean quickstart fuzz fuzz-build fuzz-smoke FORCE
 .SECONDARY:
--include $(wildcard lib/*.d src/*.d t/unit/*.d)
+-include $(wildcard lib/*.d src/*.d t/unit/*.d fuzz/obj/*.d)

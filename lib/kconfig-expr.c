@@ -20,9 +20,18 @@ struct node {
 	struct node *a, *b;
 };
 
+/*
+ * Beyond these an expression is unparsable (the kernel's longest have about
+ * 20 terms and a few parentheses): the parser and evaluator recurse, and a
+ * Kconfig line of 100000 '(' or a million terms would overflow the stack.
+ */
+#define EXPR_MAX_DEPTH 100	/* nested '(' and '!' */
+#define EXPR_MAX_NODES 1000
+
 struct lexer {
 	const char *p;
 	bool error;
+	unsigned depth, nodes;
 };
 
 static void node_free(struct node *n)
@@ -35,11 +44,23 @@ static void node_free(struct node *n)
 	free(n);
 }
 
-static struct node *node_new(enum node_kind kind)
+static struct node *node_new(struct lexer *lx, enum node_kind kind)
 {
 	struct node *n = xcalloc(1, sizeof(*n));
 	n->kind = kind;
+	if (++lx->nodes > EXPR_MAX_NODES)
+		lx->error = true;
 	return n;
+}
+
+/* Entering a '(' or a '!': false (and an error) when too deep. */
+static bool lex_enter(struct lexer *lx)
+{
+	if (++lx->depth > EXPR_MAX_DEPTH) {
+		lx->error = true;
+		return false;
+	}
+	return true;
 }
 
 static bool lex_peek(struct lexer *lx, const char *tok)
@@ -63,7 +84,7 @@ static struct node *parse_term(struct lexer *lx)
 {
 	lx->p = kconfig_skip_ws(lx->p);
 	const char *s = lx->p;
-	struct node *n = node_new(N_SYM);
+	struct node *n = node_new(lx, N_SYM);
 
 	if (*s == '"' || *s == '\'') {
 		const char *e = kconfig_skip_string(s);
@@ -109,9 +130,12 @@ static struct node *parse_term(struct lexer *lx)
 static struct node *parse_primary(struct lexer *lx)
 {
 	if (lex_accept(lx, "(")) {
+		if (!lex_enter(lx))
+			return NULL;
 		struct node *n = parse_or(lx);
 		if (!lex_accept(lx, ")"))
 			lx->error = true;
+		lx->depth--;
 		return n;
 	}
 	struct node *t = parse_term(lx);
@@ -120,7 +144,7 @@ static struct node *parse_primary(struct lexer *lx)
 	static const char *const ops[] = { "!=", "<=", ">=", "=", "<", ">" };
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (lex_accept(lx, ops[i])) {
-			struct node *c = node_new(N_CMP);
+			struct node *c = node_new(lx, N_CMP);
 			c->text = xstrdup(ops[i]);
 			c->a = t;
 			c->b = parse_term(lx);
@@ -135,10 +159,13 @@ static struct node *parse_unary(struct lexer *lx)
 {
 	if (lex_peek(lx, "!") && !lex_peek(lx, "!=")) {
 		lx->p++;
-		struct node *n = node_new(N_NOT);
+		if (!lex_enter(lx))
+			return NULL;
+		struct node *n = node_new(lx, N_NOT);
 		n->a = parse_unary(lx);
 		if (!n->a)
 			lx->error = true;
+		lx->depth--;
 		return n;
 	}
 	return parse_primary(lx);
@@ -148,7 +175,7 @@ static struct node *parse_and(struct lexer *lx)
 {
 	struct node *l = parse_unary(lx);
 	while (l && !lx->error && lex_accept(lx, "&&")) {
-		struct node *n = node_new(N_AND);
+		struct node *n = node_new(lx, N_AND);
 		n->a = l;
 		n->b = parse_unary(lx);
 		l = n;
@@ -160,7 +187,7 @@ static struct node *parse_or(struct lexer *lx)
 {
 	struct node *l = parse_and(lx);
 	while (l && !lx->error && lex_accept(lx, "||")) {
-		struct node *n = node_new(N_OR);
+		struct node *n = node_new(lx, N_OR);
 		n->a = l;
 		n->b = parse_and(lx);
 		l = n;
@@ -170,7 +197,7 @@ static struct node *parse_or(struct lexer *lx)
 
 static struct node *parse_expr(const char *s)
 {
-	struct lexer lx = { .p = s, .error = false };
+	struct lexer lx = { .p = s, .error = false, .depth = 0, .nodes = 0 };
 	struct node *n = parse_or(&lx);
 
 	if (lx.error || !n || *kconfig_skip_ws(lx.p)) {

@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* How deep `source` statements nest (the kernel's go 4 deep). */
+#define SCAN_MAX_DEPTH 64
 
 enum frame_kind { FRAME_IF, FRAME_MENU, FRAME_CHOICE };
 
@@ -34,6 +38,9 @@ struct scan {
 	struct frame *cur_frame;	/* menu/choice awaiting its depends, or NULL */
 	struct strvec own_depends;
 	const char *file;
+	/* The files being read, outermost first: a file that sources itself is not read again. */
+	struct { dev_t dev; ino_t ino; } open[SCAN_MAX_DEPTH + 1];
+	size_t nopen;
 };
 
 static void frame_push(struct scan *sc, enum frame_kind kind, const char *file, unsigned line)
@@ -362,6 +369,15 @@ static void handle_line(struct scan *sc, const char *line, const char *file, uns
 	free(kw);
 }
 
+/* Is the file st already being read (a recursive `source`, which kconfig refuses)? */
+static bool on_stack(const struct scan *sc, const struct stat *st)
+{
+	for (size_t i = 0; i < sc->nopen; i++)
+		if (sc->open[i].dev == st->st_dev && sc->open[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
 static void scan_file(struct scan *sc, const char *rel, int depth)
 {
 	struct sbuf text = SBUF_INIT;
@@ -371,12 +387,17 @@ static void scan_file(struct scan *sc, const char *rel, int depth)
 	int help_first = 0;
 	struct sbuf line = SBUF_INIT;
 
-	if (depth > 64 || read_file(path, &text)) {
+	struct stat st;
+
+	if (depth > SCAN_MAX_DEPTH || stat(path, &st) || on_stack(sc, &st) || read_file(path, &text)) {
 		free(path);
 		sbuf_release(&text);
 		return;
 	}
 	free(path);
+	sc->open[sc->nopen].dev = st.st_dev;
+	sc->open[sc->nopen].ino = st.st_ino;
+	sc->nopen++;
 	sc->db->nfiles++;
 	const char *p = sbuf_str(&text);
 	while (*p) {
@@ -427,6 +448,7 @@ static void scan_file(struct scan *sc, const char *rel, int depth)
 	}
 	/* An entry does not span files. */
 	finish_entry(sc);
+	sc->nopen--;
 	sbuf_release(&line);
 	sbuf_release(&text);
 }

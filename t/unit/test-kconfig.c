@@ -197,6 +197,21 @@ static void test_scan(struct kconfig_db *db)
 	sbuf_release(&why);
 }
 
+/* Regression (fuzz/fuzz-kconfig.c): a file that sources itself is not read again. */
+static void test_scan_loop(void)
+{
+	struct kconfig_db db;
+	const struct kconfig_sym *a, *b;
+
+	is_int(kconfig_db_scan(&db, FIXTURES "/loop", "x86", NULL), 0, "scan a tree that sources in a loop");
+	a = kconfig_db_find(&db, "LOOP_A");
+	b = kconfig_db_find(&db, "LOOP_B");
+	ok(a && a->ndefs == 1, "the top file is read once");
+	ok(b && b->ndefs == 1, "the file sourcing it is read once");
+	is_int(db.nfiles, 2, "two files read");
+	kconfig_db_clear(&db);
+}
+
 static void test_expr(const struct kconfig_db *db)
 {
 	struct kconfig c = KCONFIG_INIT;
@@ -270,6 +285,52 @@ static const char *verify1(const struct kconfig_db *db, const char *req_text, co
 	kconfig_clear(&req);
 	kconfig_clear(&got);
 	return msg;
+}
+
+/* PRE repeated n times, then "X", then POST repeated n times. */
+static char *repeated(const char *pre, int n, const char *post)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (int i = 0; i < n; i++)
+		sbuf_adds(&sb, pre);
+	sbuf_adds(&sb, "X");
+	for (int i = 0; i < n; i++)
+		sbuf_adds(&sb, post);
+	return sbuf_detach(&sb);
+}
+
+/*
+ * Regression (fuzz/fuzz-kconfig-expr.c): expressions nested or long beyond
+ * any kernel's are unparsable (2, no blame) instead of overflowing the stack.
+ */
+static void test_expr_limits(void)
+{
+	static const struct {
+		const char *pre;
+		int n;
+		const char *post;
+		int want;
+		const char *name;
+	} cases[] = {
+		{ "(!", 24, ")", 0, "24 nested (!...) still parse" },
+		{ "(", 200000, "", 2, "200000 '(': unparsable, not a crash" },
+		{ "!", 1000000, "", 2, "a million '!': unparsable" },
+		{ "X && ", 1000000, "", 2, "a million terms: unparsable" },
+		{ "X || ", 30, "", 0, "31 terms still evaluate" },
+	};
+	struct kconfig c = KCONFIG_INIT;
+	struct strvec blame = STRVEC_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *e = repeated(cases[i].pre, cases[i].n, cases[i].post);
+		is_int(kconfig_expr_eval(e, &c), cases[i].want, "%s", cases[i].name);
+		kconfig_expr_blame(e, &c, NULL, &blame);
+		free(e);
+	}
+	/* X (from the parsable ones, once); nothing from the unparsable ones. */
+	is_int(blame.n, 1, "what cannot be parsed is not blamed");
+	strvec_clear(&blame);
 }
 
 static void test_verify(const struct kconfig_db *db)
@@ -443,7 +504,9 @@ int main(void)
 	test_parse();
 	test_profiles();
 	test_scan(&db);
+	test_scan_loop();
 	test_expr(&db);
+	test_expr_limits();
 	test_verify(&db);
 	test_map(&db);
 	kconfig_db_clear(&db);
