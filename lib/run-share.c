@@ -50,8 +50,7 @@ static int share_setup(struct run_session *s, struct sbuf *why)
 	for (size_t i = 0; i < s->n_shares; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "fs%zu", i);
-		share_add_qemu_args(&s->qemu_args, id, s->shares[i].host, s->shares[i].tag,
-				    share_security_model(geteuid() == 0),
+		share_add_qemu_args(&s->qemu_args, id, s->shares[i].host, s->shares[i].tag, "none",
 				    s->shares[i].readonly);
 		sbuf_addf(&s->cmdline, "%skdebug.share=%s:%s", s->cmdline.len ? " " : "", s->shares[i].tag,
 			  s->shares[i].guest);

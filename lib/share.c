@@ -87,12 +87,7 @@ void share_clear(struct share *s)
 
 const char *share_root_security_model(bool qemu_is_root)
 {
-	return "mapped-xattr";
-}
-
-const char *share_security_model(bool qemu_is_root)
-{
-	return qemu_is_root ? "mapped-xattr" : "none";
+	return qemu_is_root ? "passthrough" : "mapped-xattr";
 }
 
 void share_add_qemu_args(struct strvec *argv, const char *id, const char *hostdir,

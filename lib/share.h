@@ -4,18 +4,18 @@
  * arguments, the guest's mount script for --share HOST[:GUEST], and the
  * kernel command line for a 9p root (--root 9p:DIR).
  *
- * Security models (QEMU's "local" fsdev).  The guest's root must never be
- * able to make a setuid-root file on the host, so when QEMU runs as root
- * everything uses security_model=mapped-xattr: owners, modes and special
- * files the guest sets are kept in user.virtfs.* xattrs, the host files
- * stay plain files of the user QEMU runs as (files created on the host show
- * their host owners and modes in the guest).  When QEMU does not run as
- * root:
+ * Security models (QEMU's "local" fsdev):
  * - shares use security_model=none: files keep the host's owners and
  *   modes, files the guest creates belong to the user QEMU runs as, and
- *   chown failures are ignored -- a plain live view of a host directory;
- * - a root file system uses mapped-xattr too (the guest sees root
- *   ownership without privileges).
+ *   chown failures are ignored -- a plain live view of a host directory.
+ * - a root file system uses security_model=passthrough when QEMU runs as
+ *   root (real owners, modes and device nodes, what a rootfs needs) and
+ *   security_model=mapped-xattr otherwise.
+ * mapped-xattr as root would keep the guest's root from making setuid-root
+ * files on the host, but it cannot read the host's real symlinks (QEMU
+ * reads a mapped symlink as a file holding its target: ELOOP), which every
+ * BusyBox tree and most source trees have; so as root the guest's root is
+ * root on the shared trees too (issue #10, open).
  */
 #ifndef KDEBUG_SHARE_H
 #define KDEBUG_SHARE_H
@@ -46,9 +46,8 @@ struct share {
 int share_parse(const char *spec, unsigned index, struct share *out, struct sbuf *why);
 void share_clear(struct share *s);
 
-/* "none" or "mapped-xattr" (see above). */
+/* "passthrough" or "mapped-xattr" (see above). */
 const char *share_root_security_model(bool qemu_is_root);
-const char *share_security_model(bool qemu_is_root);
 /* Can PATH go on the kernel command line as it is (no blank, quote, backslash)? */
 bool share_cmdline_safe(const char *path);
 
