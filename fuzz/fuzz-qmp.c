@@ -23,8 +23,10 @@ static void session(struct qmp *q)
 		json_decref(ret);
 	if (qmp_hmp(q, "info registers", &out) == 0)
 		free(out);
-	if (qmp_gdbstub_port(q, &port) == 0)
+	char *sock = NULL;
+	if (qmp_gdbstub(q, &port, &sock) == 0)
 		fuzz_assert(port >= 0 && port <= 65535);
+	free(sock);
 	if (qmp_wait_event(q, "STOP", 0, &data) == 0)
 		json_decref(data);
 	data = NULL;
