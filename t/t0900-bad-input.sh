@@ -89,7 +89,7 @@ rows() {
 2 | - | ^error: invalid --memory '1' \(megabytes, at least 16\) | $K run --memory 1
 2 | - | ^error: invalid --smp '0' \(1 to 255\) | $K run --smp 0
 2 | - | ^error: invalid --accel 'xen' \(auto, kvm or tcg\) | $K run --accel xen
-2 | - | ^error: invalid gdb port '70000' \(1 to 65535\) | $K run --gdb=70000
+2 | - | ^error: invalid --gdb '70000' \(unix, tcp, tcp:PORT with PORT 1 to 65535\) | $K run --gdb=70000
 2 | - | ^error: invalid --timeout '0' | $K run --timeout 0
 2 | - | ^error: invalid --net 'wifi' \(user, bridge | $K run --net wifi
 2 | - | ^error: invalid --nic 'rtl8139' \(e1000 or virtio-net\) | $K run --nic rtl8139
@@ -115,7 +115,7 @@ rows() {
 2 | - | ^error: --break needs gdb, which is not in PATH; install the Debian package gdb | PATH=$NO_GDB $K run -k "$KDIR" --break ip_rcv --exec true --timeout 30
 2 | - | ^error: --root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha | PATH=$NO_GANESHA $K run -k "$KDIR" --root nfs --exec true --timeout 30
 2 | - | ^error: .*(no kernel NFS server runs.*start nfs-kernel-server|exportfs.*install) | PATH=$NO_EXPORTFS $K run -k "$KDIR" --root nfs --nfs-server kernel --exec true --timeout 30
-2 | root | ^error: port [0-9]+ on 127.0.0.1 is in use; pick another with --gdb=PORT or omit the port | $K run -k "$KDIR" --gdb=$BUSY_PORT --exec true --timeout 30
+2 | root | ^error: port [0-9]+ on 127.0.0.1 is in use; pick another with --gdb tcp:PORT or use --gdb | $K run -k "$KDIR" --gdb=$BUSY_PORT --exec true --timeout 30
 2 | nobody | ^error: --net bridge needs CAP_NET_ADMIN \(run as root | $K run -k "$FX/bzImage" --net bridge --exec true --timeout 30
 2 | nobody | ^error: --net bridge needs CAP_NET_ADMIN | $K run -k "$FX/bzImage" --net bridge=kdbr9 --guest-ip dhcp --exec true --timeout 30
 2 | root | ^error: invalid bridge name: interface name 'abcdefghijklmnop' is 16 characters long | $K run -k "$KDIR" --net bridge=abcdefghijklmnop --exec true --timeout 30
@@ -174,7 +174,7 @@ rows() {
 2 | - | ^error: unknown option.*see 'kdebug gdbserver --help' | $K gdbserver --bogus
 1 | - | ^error: no VM is running; start one with 'kdebug run' | $K gdbserver
 2 | - | ^error: no running VM named 'nosuch'; see 'kdebug ps' | $K gdbserver nosuch
-2 | - | ^error: invalid port '0' \(1-65535\) | $K gdbserver k1 0
+2 | - | ^error: invalid stub '0' \(unix, tcp or a port 1-65535\) | $K gdbserver k1 0
 2 | - | ^error: unexpected argument '1235' | $K gdbserver k1 1234 1235
 2 | - | ^error: unknown option.*see 'kdebug monitor --help' | $K monitor --bogus
 1 | - | ^error: no VM is running; start one with 'kdebug run' | $K monitor
