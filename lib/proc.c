@@ -176,13 +176,6 @@ void proc_init(struct proc *p)
 	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 void proc_clear(struct proc *p)
 {
 	strvec_clear(&p->args);

@@ -122,13 +122,6 @@ static int instance_setup(struct run_session *s, struct sbuf *why)
 	return 0;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 static void instance_teardown(struct run_session *s)
 {
 	close_fd(&s->gdb_fd);

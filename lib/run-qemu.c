@@ -77,14 +77,6 @@ static void keep_fd(struct proc *p, int *fd)
 		p->keep_fds[p->n_keep_fds++] = *fd;
 }
 
-/* QEMU has its copies of the listening sockets (and the tap) now. */
-static void drop_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* QEMU runs: what the stages found, its pid and start time complete the instance's metadata. */
 static void record_instance(struct run_session *s)
 {
@@ -256,9 +248,10 @@ static int qemu_setup(struct run_session *s, struct sbuf *why)
 		return EXIT_FAIL;
 	}
 	s->qemu_started = true;
-	drop_fd(&s->gdb_fd);
-	drop_fd(&s->qmp_fd);
-	drop_fd(&s->nst.tap_fd);	/* the tap now lives exactly as long as QEMU */
+	/* QEMU has its copies of the listening sockets (and the tap) now. */
+	close_fd(&s->gdb_fd);
+	close_fd(&s->qmp_fd);
+	close_fd(&s->nst.tap_fd);	/* the tap now lives exactly as long as QEMU */
 	record_instance(s);
 	if (proc_poll_fd(&s->qemu) >= 0)
 		run_watch(s, proc_poll_fd(&s->qemu), POLLIN, qemu_ready, NULL);

@@ -403,6 +403,13 @@ int read_file(const char *path, struct sbuf *out)
 	return read_file_max(path, out, 0);
 }
 
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 static int write_file_flags(const char *path, int flags, const void *data, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode);

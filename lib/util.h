@@ -69,6 +69,9 @@ void strvec_split(struct strvec *sv, const char *s);
 /* "a b 'c d'" for messages and logs. */
 char *strvec_join_shell(const struct strvec *sv);
 
+/* Close *fd if open and mark it closed (-1). */
+void close_fd(int *fd);
+
 /* Files.  All return 0 or -errno. */
 int read_file(const char *path, struct sbuf *out);
 /* Up to len bytes of path from offset off: the count (short at the end), or -errno. */
