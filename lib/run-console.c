@@ -72,7 +72,7 @@ static void handle(struct run_session *s, unsigned ev)
 	if (ev & GUEST_EV_LEASE)
 		record_lease(s);
 	if (ev & GUEST_EV_READY)
-		maybe_send(s);
+		run_announce(s, RUN_EV_GUEST_READY);
 	if (ev & GUEST_EV_DONE)
 		run_announce(s, RUN_EV_EXEC_DONE);
 }
@@ -108,9 +108,10 @@ static int console_setup(struct run_session *s, struct sbuf *why)
 	return 0;
 }
 
+/* The command goes out once both have happened, in either order. */
 static void console_event(struct run_session *s, enum run_event ev)
 {
-	if (ev == RUN_EV_GDB_ARMED)
+	if (ev == RUN_EV_GDB_ARMED || ev == RUN_EV_GUEST_READY)
 		maybe_send(s);
 }
 
