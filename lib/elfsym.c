@@ -267,6 +267,80 @@ static bool is_dynamic(Elf *e, size_t phnum, struct sbuf *interp)
 	return dynamic;
 }
 
+/* ---- notes ---- */
+
+/* The note NAME/TYPE in DATA (notes, 4-byte aligned): 0 and the descriptor appended, else -ENOENT. */
+static int note_in(Elf_Data *d, const char *name, long type, struct sbuf *out)
+{
+	size_t off = 0, next, name_off, desc_off, len = strlen(name) + 1;
+	GElf_Nhdr nh;
+
+	if (!d || !d->d_buf)
+		return -ENOENT;
+	/* gelf_getnote() checks that each header, name and descriptor lie in d. */
+	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *n = (const char *)d->d_buf + name_off;
+		if (nh.n_namesz == len && !memcmp(n, name, len) && (type < 0 || nh.n_type == (GElf_Word)type)) {
+			sbuf_add(out, (const char *)d->d_buf + desc_off, nh.n_descsz);
+			return 0;
+		}
+		off = next;
+	}
+	return -ENOENT;
+}
+
+int elf_find_note(const char *path, const char *name, long type, int *e_type, struct sbuf *out)
+{
+	struct elf_file f;
+	GElf_Ehdr eh;
+	size_t phnum = 0;
+	Elf_Scn *scn = NULL;
+	int r = elf_file_open(path, &f);
+
+	if (r)
+		return r;
+	r = -ENOEXEC;
+	if (!is_elf64_le(f.e) || !gelf_getehdr(f.e, &eh))
+		goto out;
+	if (e_type)
+		*e_type = eh.e_type;
+	r = -ENOENT;
+	if (elf_getphdrnum(f.e, &phnum))
+		phnum = 0;
+	for (size_t i = 0; i < phnum && r; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(f.e, (int)i, &ph) || ph.p_type != PT_NOTE || !ph.p_filesz)
+			continue;
+		/* NULL when the segment lies outside the file. */
+		r = note_in(elf_getdata_rawchunk(f.e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
+			    name, type, out);
+	}
+	while (r && (scn = elf_nextscn(f.e, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE)
+			r = note_in(elf_getdata(scn, NULL), name, type, out);
+	}
+out:
+	elf_file_close(&f);
+	return r;
+}
+
+int elf_build_id(const char *path, char **hex)
+{
+	struct sbuf id = SBUF_INIT, s = SBUF_INIT;
+	int r = elf_find_note(path, "GNU", NT_GNU_BUILD_ID, NULL, &id);
+
+	if (!r && !id.len)
+		r = -ENOENT;
+	if (!r) {
+		for (size_t i = 0; i < id.len; i++)
+			sbuf_addf(&s, "%02x", (unsigned char)id.buf[i]);
+		*hex = sbuf_detach(&s);
+	}
+	sbuf_release(&id);
+	return r;
+}
+
 /* 0 when E is an x86_64 executable with program headers, else -ENOEXEC and why. */
 static int check_x86_64_exec(Elf *e, const char *path, size_t *phnum, struct sbuf *why)
 {

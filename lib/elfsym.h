@@ -46,6 +46,18 @@ bool elf_is_elf(const char *path);
 int elf_read_section(const char *path, const char *name, struct sbuf *out);
 
 /*
+ * The descriptor of the first ELF note named NAME whose type is TYPE (any
+ * type when TYPE < 0), appended to *out: from the PT_NOTE segments of a
+ * 64-bit little-endian ELF (a core file, a vmlinux), else from its SHT_NOTE
+ * sections.  *e_type (may be NULL) gets the file's ELF type (ET_CORE, ...)
+ * whenever it is such an ELF.  -ENOEXEC when it is not, -ENOENT when there
+ * is no such note, else -errno.
+ */
+int elf_find_note(const char *path, const char *name, long type, int *e_type, struct sbuf *out);
+/* NT_GNU_BUILD_ID as a lowercase hex string (malloc'd); same errors. */
+int elf_build_id(const char *path, char **hex);
+
+/*
  * Is path a statically linked x86_64 ELF executable?  0 when it is (static
  * PIE included: no PT_INTERP and no DT_NEEDED), -ENOEXEC when it is not
  * (not ELF, 32-bit, another machine, not an executable, dynamically

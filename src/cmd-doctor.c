@@ -25,7 +25,7 @@ static const char doctor_help[] =
 "per item and, for each missing one, the Debian package that provides it.\n"
 "Exits 1 when something required is missing.\n";
 
-enum need { REQUIRED, FOR_BUILD, FOR_NFS, FOR_KERNEL_NFS, OPTIONAL };
+enum need { REQUIRED, FOR_BUILD, FOR_NFS, FOR_KERNEL_NFS, FOR_CRASH, FOR_DRGN, OPTIONAL };
 
 struct doctor {
 	int missing_required;
@@ -38,7 +38,9 @@ static void report(struct doctor *d, enum need need, bool ok, const char *what,
 	const char *tag = ok ? "ok" : need == REQUIRED ? "MISSING" : "missing";
 
 	if (ok) {
-		printf("%-8s %-22s %s\n", tag, what, detail ? detail : "");
+		printf("%-8s %-22s %s%s\n", tag, what, detail ? detail : "",
+		       need == FOR_CRASH ? " (optional: for 'kdebug crash')" :
+		       need == FOR_DRGN ? " (optional: for 'kdebug drgn')" : "");
 		return;
 	}
 	if (need == REQUIRED)
@@ -50,6 +52,8 @@ static void report(struct doctor *d, enum need need, bool ok, const char *what,
 	       need == FOR_BUILD ? " (needed by 'kdebug config/build')" :
 	       need == FOR_NFS ? " (needed by 'kdebug run --root nfs')" :
 	       need == FOR_KERNEL_NFS ? " (needed by 'kdebug run --nfs-server kernel' only)" :
+	       need == FOR_CRASH ? " (optional: 'kdebug crash' opens vmcores with it)" :
+	       need == FOR_DRGN ? " (optional: 'kdebug drgn' opens vmcores with it)" :
 	       need == OPTIONAL ? " (optional)" : "");
 }
 
@@ -62,6 +66,7 @@ static char *first_line(const char *const *argv)
 
 	if (proc_run(argv, &out, &err, &code) == 0) {
 		const char *s = out.len ? out.buf : sbuf_str(&err);
+		s += strspn(s, "\n");	/* crash --version starts with an empty line */
 		line = xstrndup(s, strcspn(s, "\n"));
 	}
 	sbuf_release(&out);
@@ -190,6 +195,9 @@ int cmd_doctor(int argc, char **argv)
 	check_header(&d, "/usr/include/gelf.h", "libelf headers", "libelf-dev");
 	check_header(&d, "/usr/include/openssl/ssl.h", "openssl headers", "libssl-dev");
 	check_program(&d, OPTIONAL, "ccache", "--version", "ccache");
+	/* Post-mortem: vmcores of 'kdebug dump' and of crash directories. */
+	check_program(&d, FOR_CRASH, "crash", "--version", "crash");
+	check_program(&d, FOR_DRGN, "drgn", "--version", "python3-drgn");
 
 	if (d.missing_required) {
 		error("%d required item%s missing; install the packages named above",
