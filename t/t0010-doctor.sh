@@ -24,6 +24,8 @@ test_expect_success 'doctor names the package of each missing program, exit 1' '
 	grep -q "^ok  *mke2fs -d" out &&
 	grep -q "^missing  *ganesha.nfsd .*package .nfs-ganesha. (needed by .kdebug run --root nfs.)" out &&
 	grep -q "^missing  *rpcbind .*package .rpcbind." out &&
+	grep -q "^missing  *crash .*package .crash. (optional: .kdebug crash." out &&
+	grep -q "^missing  *drgn .*package .python3-drgn. (optional: .kdebug drgn." out &&
 	grep -q "3 required items are missing" err
 '
 

@@ -180,6 +180,15 @@ rows() {
 1 | - | ^error: no VM is running; start one with 'kdebug run' | $K monitor
 2 | - | ^error: no running VM named 'nosuch'; see 'kdebug ps' | $K monitor nosuch info status
 2 | - | ^error: 'quit' would end the VM; use 'kdebug stop' for that | $K monitor k1 quit
+2 | - | ^error: unknown vmcore format 'zip'; use one of elf | $K dump --format zip
+2 | - | ^error: cannot write '/nonexistent/core': No such file | $K dump -o /nonexistent/core
+1 | - | ^error: no VM is running; start one with 'kdebug run' | $K dump
+2 | - | ^error: no running VM named 'nosuch'; see 'kdebug ps' | $K dump nosuch
+2 | - | ^error: unexpected argument 'b' \(arguments for crash go after '--'\) | $K crash a b
+2 | - | ^error: '/etc/passwd' is not a vmcore \(neither an ELF core | $K crash /etc/passwd </dev/null
+2 | - | ^error: cannot open vmcore '/nonexistent/core' | $K drgn /nonexistent/core
+2 | - | ^error: no vmcore 'nosuch', no crash directory and no running VM named 'nosuch' | $K drgn nosuch
+1 | - | ^error: no VM is running and no crash directory has a vmcore | $K crash </dev/null
 2 | - | ^error: unknown option.*see 'kdebug ps --help' | $K ps --bogus
 2 | - | ^error: unexpected argument 'extra' | $K ps extra
 1 | - | ^error: the VM registry '.*' is not private: .*\(chmod 700 | XDG_RUNTIME_DIR=$FX/public $K ps
