@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "monitor",   cmd_monitor,   "run QEMU monitor (HMP) commands on a running VM" },
 	{ "gdbserver", cmd_gdbserver, "start the gdbstub of a running VM on 127.0.0.1" },
 	{ "module",    cmd_module,    "build an out-of-tree module against a kernel build, check vermagic" },
+	{ "decode",    cmd_decode,    "find kernel crash reports in a console log, frames to file:line" },
 	{ "net",       cmd_net,       "host bridge for --net bridge: up, down, show, tap" },
 	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
 	{ "help",      cmd_help,      "show help for kdebug or a command" },
