@@ -441,7 +441,8 @@ static void parse_headline(struct oops_report *r, const char *b)
 		break;
 	case OOPS_HUNG_TASK:
 		p = b + strlen("INFO: task ");
-		parse_comm_pid(r, p, (size_t)(strstr(p, " blocked for more than ") - p));
+		if ((end = strstr(p, " blocked for more than ")))
+			parse_comm_pid(r, p, (size_t)(end - p));
 		break;
 	case OOPS_WARN:
 		parse_cpu_line(r, b);
@@ -472,10 +473,11 @@ static void report_add_line(struct oops_report *r, const char *clean, const char
 	}
 	if (starts(b, "CPU: "))
 		parse_cpu_line(r, b);
-	else if (starts(b, "task:") && r->pid < 0 && (b = strstr(b, " pid:"))) {
+	else if (starts(b, "task:") && r->pid < 0 && strstr(b, " pid:")) {
+		const char *p = strstr(b, " pid:") + 5;
 		char *end;
-		long pid = strtol(b + 5, &end, 10);
-		if (end != b + 5 && pid >= 0 && pid <= INT32_MAX)
+		long pid = strtol(p, &end, 10);
+		if (end != p && pid >= 0 && pid <= INT32_MAX)
 			r->pid = (int)pid;
 	}
 	struct oops_frame f;
@@ -536,7 +538,7 @@ struct oops_report *oops_scanner_line(struct oops_scanner *sc, const char *line)
 	bool cut;
 
 	clean_line(line, &clean);
-	const char *b = line_body(sbuf_str(&clean));
+	const char *cl = sbuf_str(&clean), *b = line_body(cl);
 	enum oops_kind kind = headline_kind(b, &cut);
 
 	if (sc->after_end) {
@@ -549,11 +551,11 @@ struct oops_report *oops_scanner_line(struct oops_scanner *sc, const char *line)
 		if (starts(b, "WARNING: ") || starts(b, "kernel BUG at ")) {
 			set_headline(sc->cur, starts(b, "WARNING: ") ? OOPS_WARN : OOPS_BUG, b);
 			sc->preamble = 0;
-			report_add_line(sc->cur, clean.buf, b);
+			report_add_line(sc->cur, cl, b);
 			goto out;
 		}
 		if (!kind && sc->preamble++ < OOPS_MAX_PREAMBLE) {
-			report_add_line(sc->cur, clean.buf, b);
+			report_add_line(sc->cur, cl, b);
 			goto out;
 		}
 		if (!kind)
@@ -561,14 +563,14 @@ struct oops_report *oops_scanner_line(struct oops_scanner *sc, const char *line)
 	}
 	if (sc->cur && !kind) {
 		if (is_end_line(b)) {
-			report_add_line(sc->cur, clean.buf, b);
+			report_add_line(sc->cur, cl, b);
 			sc->cur->ended = true;
 			done = take(sc);
 			sc->after_end = true;
 			goto out;
 		}
 		if (is_continuation(b)) {
-			report_add_line(sc->cur, clean.buf, b);
+			report_add_line(sc->cur, cl, b);
 			goto out;
 		}
 		done = take(sc);
@@ -586,7 +588,7 @@ struct oops_report *oops_scanner_line(struct oops_scanner *sc, const char *line)
 	} else {
 		set_headline(sc->cur, kind, b);
 	}
-	report_add_line(sc->cur, clean.buf, b);
+	report_add_line(sc->cur, cl, b);
 out:
 	sbuf_release(&clean);
 	return done;

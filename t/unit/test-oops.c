@@ -363,6 +363,20 @@ static void test_headlines(void)
 	}
 	scan_free(&s);
 
+	/* Found by fuzz/fuzz-oops: a task: line without pid:, an empty line
+	 * after cut here, a hung task line without a name. */
+	s = scan_str("INFO: task  blocked for more than 2 seconds.\ntask:x state:D\n"
+		     "------------[ cut here ]------------\n\nWARNING: CPU: 0 PID: 1 at a.c:1\n"
+		     "INFO: task blocked for more than 2 seconds.\n");
+	is_int(s.n, 3, "odd hung task and WARN lines");
+	if (s.n == 3) {
+		ok(s.r[0]->pid == -1 && !s.r[0]->comm, "no pid, no comm");
+		is_str(s.r[1]->lines.v[1], "", "an empty line after cut here is kept");
+		ok(s.r[2]->kind == OOPS_HUNG_TASK && s.r[2]->pid == -1 && !s.r[2]->comm,
+		   "a hung task line without a name");
+	}
+	scan_free(&s);
+
 	s = scan_str("hello\nworld\n");
 	is_int(s.n, 0, "no report in plain text");
 	scan_free(&s);
