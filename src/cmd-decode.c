@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "elfsym.h"
 #include "kbuild.h"
 #include "oops.h"
 #include "util.h"
@@ -26,8 +27,8 @@ static const char decode_help[] =
 "its stack frames resolved to source file:line and inline callers, as the\n"
 "kernel's scripts/decode_stacktrace.sh does.\n"
 "\n"
-"  -k, --kernel KERNEL   a build directory, kernel tree or bzImage (default:\n"
-"                        the last 'kdebug build')\n"
+"  -k, --kernel KERNEL   a build directory, kernel tree, bzImage or vmlinux\n"
+"                        (default: the last 'kdebug build')\n"
 "      --vmlinux FILE    the symbols (default: the kernel's vmlinux)\n"
 "  -m, --module DIR      look for the .ko of module frames under DIR, recursively\n"
 "                        (repeatable; default: the kernel build's modules)\n"
@@ -104,13 +105,17 @@ static int decode_kernel(const struct decode_opts *o, struct kbuild_artifacts *a
 	struct sbuf why = SBUF_INIT;
 	int ret = 0;
 
-	if (o->vmlinux && !o->kernel) {
-		if (!is_regular(o->vmlinux)) {
-			error("cannot open vmlinux '%s': %s", o->vmlinux, strerror(ENOENT));
+	/* -k vmlinux: the symbols themselves (decode needs no bzImage). */
+	const char *vmlinux = o->vmlinux;
+	if (!vmlinux && o->kernel && is_regular(o->kernel) && elf_is_elf(o->kernel))
+		vmlinux = o->kernel;
+	if (vmlinux && (!o->kernel || vmlinux == o->kernel)) {
+		if (!is_regular(vmlinux)) {
+			error("cannot open vmlinux '%s': %s", vmlinux, strerror(ENOENT));
 			return EXIT_USAGE;
 		}
-		char *dir = path_dirname(o->vmlinux);
-		char *abs = abspath(o->vmlinux);
+		char *dir = path_dirname(vmlinux);
+		char *abs = abspath(vmlinux);
 		if (kbuild_resolve(dir, art, NULL) || strcmp(art->vmlinux, abs))
 			kbuild_artifacts_clear(art);
 		free(art->vmlinux);
