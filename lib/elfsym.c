@@ -97,6 +97,38 @@ static bool wanted(const GElf_Sym *s, size_t strsize)
 	       s->st_name && s->st_name < strsize && s->st_shndx != SHN_UNDEF;
 }
 
+/* A copy of the section header string table (the names elf_sym.section points into). */
+static void load_section_names(Elf *e, struct elf_symtab *t)
+{
+	GElf_Ehdr eh;
+	size_t shstrndx;
+	Elf_Scn *scn;
+	Elf_Data *d;
+
+	t->relocatable = gelf_getehdr(e, &eh) && eh.e_type == ET_REL;
+	if (elf_getshdrstrndx(e, &shstrndx) || !(scn = elf_getscn(e, shstrndx)) ||
+	    !(d = elf_getdata(scn, NULL)) || !d->d_buf || !d->d_size)
+		return;
+	t->section_names = xmalloc(d->d_size + 1);
+	memcpy(t->section_names, d->d_buf, d->d_size);
+	t->section_names[d->d_size] = '\0';
+	t->section_names_size = d->d_size;
+}
+
+/* Section name and executable flag of a symbol defined in section SHNDX. */
+static void describe_section(Elf *e, const struct elf_symtab *t, size_t shndx, struct elf_sym *s)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (shndx == SHN_UNDEF || shndx >= SHN_LORESERVE || !(scn = elf_getscn(e, shndx)) ||
+	    !gelf_getshdr(scn, &sh))
+		return;
+	s->text = (sh.sh_flags & SHF_EXECINSTR) != 0;
+	if (t->section_names && sh.sh_name < t->section_names_size)
+		s->section = t->section_names + sh.sh_name;
+}
+
 static int load_symbols(Elf *e, struct elf_symtab *t)
 {
 	GElf_Shdr symsh = { 0 };
@@ -114,6 +146,7 @@ static int load_symbols(Elf *e, struct elf_symtab *t)
 	nt.strings = xmalloc(strs->d_size + 1);
 	memcpy(nt.strings, strs->d_buf, strs->d_size);
 	nt.strings[strs->d_size] = '\0';
+	load_section_names(e, &nt);
 	nt.syms = xcalloc(nsyms ? nsyms : 1, sizeof(*nt.syms));
 	for (size_t i = 0; i < nsyms; i++) {
 		GElf_Sym s;
@@ -124,6 +157,8 @@ static int load_symbols(Elf *e, struct elf_symtab *t)
 			continue;
 		nt.syms[nt.n].name = name;
 		nt.syms[nt.n].addr = s.st_value;
+		nt.syms[nt.n].size = s.st_size;
+		describe_section(e, &nt, s.st_shndx, &nt.syms[nt.n]);
 		nt.n++;
 	}
 	qsort(nt.syms, nt.n, sizeof(*nt.syms), cmp_sym);
@@ -147,6 +182,7 @@ void elf_symtab_free(struct elf_symtab *t)
 {
 	free(t->syms);
 	free(t->strings);
+	free(t->section_names);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -168,6 +204,22 @@ const struct elf_sym *elf_symtab_find(const struct elf_symtab *t, const char *na
 			hi = mid;
 	}
 	return NULL;
+}
+
+const struct elf_sym *elf_symtab_find_text(const struct elf_symtab *t, const char *name,
+					   uint64_t size)
+{
+	const struct elf_sym *s = elf_symtab_find(t, name), *first = NULL;
+
+	for (; s && s < t->syms + t->n && !strcmp(s->name, name); s++) {
+		if (!s->text)
+			continue;
+		if (!first)
+			first = s;
+		if (size && s->size == size)
+			return s;
+	}
+	return first;
 }
 
 void elf_symtab_suggest(const struct elf_symtab *t, const char *name, size_t max,

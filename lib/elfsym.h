@@ -16,13 +16,19 @@
 
 struct elf_sym {
 	const char *name;	/* points into the table's string storage */
-	uint64_t addr;
+	uint64_t addr;		/* st_value: section-relative in a relocatable (.ko) */
+	uint64_t size;		/* st_size */
+	const char *section;	/* its section's name (".text", ".init.text"), or NULL */
+	bool text;		/* in an executable section (nm's t/T) */
 };
 
 struct elf_symtab {
-	struct elf_sym *syms;	/* sorted by name */
+	struct elf_sym *syms;	/* sorted by name, then address */
 	size_t n;
 	char *strings;
+	char *section_names;	/* storage of the elf_sym.section names */
+	size_t section_names_size;
+	bool relocatable;	/* ET_REL (a .ko): addresses are section offsets */
 };
 
 /*
@@ -32,6 +38,13 @@ struct elf_symtab {
 int elf_symtab_load(const char *path, struct elf_symtab *t);
 void elf_symtab_free(struct elf_symtab *t);
 const struct elf_sym *elf_symtab_find(const struct elf_symtab *t, const char *name);
+/*
+ * The text symbol NAME (nm's t/T), the one of size SIZE when several share
+ * the name (static functions of different files) and one has it, else the
+ * first; NULL when there is none.  size 0: the first.
+ */
+const struct elf_sym *elf_symtab_find_text(const struct elf_symtab *t, const char *name,
+					   uint64_t size);
 /* Up to max close names (edit distance <= 2, or NAME as a prefix), best first. */
 void elf_symtab_suggest(const struct elf_symtab *t, const char *name, size_t max,
 			struct strvec *out);

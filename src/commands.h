@@ -21,6 +21,7 @@ int cmd_gdb(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_module(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_crash(int argc, char **argv);

@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "crash",     cmd_crash,     "open crash on a vmcore, crash directory or running VM" },
 	{ "drgn",      cmd_drgn,      "open drgn on a vmcore, crash directory or running VM" },
 	{ "module",    cmd_module,    "build an out-of-tree module against a kernel build, check vermagic" },
+	{ "decode",    cmd_decode,    "find kernel crash reports in a console log, frames to file:line" },
 	{ "net",       cmd_net,       "host bridge for --net bridge: up, down, show, tap" },
 	{ "doctor",    cmd_doctor,    "check the programs and libraries kdebug needs" },
 	{ "help",      cmd_help,      "show help for kdebug or a command" },

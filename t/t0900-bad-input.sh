@@ -18,6 +18,7 @@ mkdir -p "$FX/empty" "$FX/cfgonly" "$FX/public/kdebug"
 : >"$FX/cfgonly/.config"
 chmod 777 "$FX/public/kdebug"
 echo "not a module" >"$FX/notmod.ko"
+cp "$TEST_DIRECTORY/fixtures/oops/sysrq-panic.log" "$FX/panic.log"
 cp "$KDIR/arch/x86/boot/bzImage" "$FX/bzImage"	# readable by nobody too
 chmod -R a+rX "$FX"
 
@@ -230,6 +231,14 @@ rows() {
 2 | - | ^error: '.*/empty' has no Kbuild or Makefile; a module directory needs one | $K module build "$FX/empty" -k "$KDIR"
 2 | - | ^error: cannot open '/nonexistent.ko' | $K module check /nonexistent.ko
 2 | - | ^error: '.*/notmod.ko' is not a kernel module \(no .modinfo section\) | $K module check "$FX/notmod.ko" -k "$KDIR"
+2 | - | ^error: unknown option '--bogus'; see 'kdebug decode --help' | $K decode --bogus
+2 | - | ^error: unexpected argument 'b'; see 'kdebug decode --help' | $K decode -k "$KDIR" a b
+2 | - | ^error: cannot read console log 'nosuch.log': No such file or directory$ | $K decode -k "$KDIR" nosuch.log
+2 | - | ^error: cannot open module directory '/nonexistent': No such file or directory; give a directory | $K decode -k "$KDIR" --module /nonexistent
+2 | - | ^error: cannot open vmlinux '/nonexistent' | $K decode --vmlinux /nonexistent
+2 | - | ^error: '/etc/passwd' is not a 64-bit ELF file; give the kernel build's vmlinux | $K decode --vmlinux /etc/passwd <"$FX/panic.log"
+2 | - | ^error: '.*/empty' is not a kernel build directory | $K decode -k "$FX/empty" "$FX/panic.log"
+1 | - | ^error: no kernel crash report .* in the standard input$ | $K decode -k "$KDIR"
 2 | - | ^error: unknown option '--bogus'; see 'kdebug doctor --help' | $K doctor --bogus
 2 | - | ^error: unexpected argument 'extra' | $K doctor extra
 1 | - | ^error: [0-9]+ required items are missing; install the packages named above | PATH=$TRASH/fx/empty $K doctor

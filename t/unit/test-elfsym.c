@@ -76,6 +76,16 @@ static void test_symbols(const char *obj)
 	elf_symtab_suggest(&t, "kdebug_probe", 3, &sugg);
 	ok(sugg.n == 2 && !strcmp(sugg.v[1], "kdebug_probe2"), "a longer name with the prefix is suggested");
 	strvec_clear(&sugg);
+
+	/* What the symbolizer needs: size, section, text, relocatable. */
+	ok(t.relocatable, "an object file is relocatable");
+	const struct elf_sym *s = elf_symtab_find_text(&t, "kdebug_probe", 0);
+	ok(s && s->text && s->size > 0, "a function is text, with its size");
+	is_str(s ? s->section : NULL, ".text", "... in .text");
+	ok(s && elf_symtab_find_text(&t, "kdebug_probe", s->size + 1) == s, "another size: the first");
+	ok(!elf_symtab_find_text(&t, "kdebug_counter", 0), "an object is not text");
+	s = elf_symtab_find(&t, "kdebug_counter");
+	ok(s && !s->text && s->section && !strcmp(s->section, ".data"), "an object in .data");
 	elf_symtab_free(&t);
 }
 
@@ -143,6 +153,10 @@ int main(void)
 	test_symbols(obj);
 	test_modinfo(obj, text);
 	test_static(stat, dyn, obj, text);
+	struct elf_symtab t = { 0 };
+	is_int(elf_symtab_load(stat, &t), 0, "symbols of an executable");
+	ok(!t.relocatable, "an executable is not relocatable");
+	elf_symtab_free(&t);
 	rm_rf(dir);
 	free(src);
 	free(obj);
