@@ -24,6 +24,10 @@ static void symbols(const char *path)
 		fuzz_assert(s && !strcmp(s->name, t.syms[i].name));
 		if (i)
 			fuzz_assert(strcmp(t.syms[i - 1].name, t.syms[i].name) <= 0);
+		/* What the oops symbolizer reads: text symbols, their section's name. */
+		const struct elf_sym *f = elf_symtab_find_text(&t, t.syms[i].name, t.syms[i].size);
+		fuzz_assert(!f || (f->text && !strcmp(f->name, t.syms[i].name)));
+		fuzz_assert(!t.syms[i].section || strlen(t.syms[i].section) <= t.section_names_size);
 	}
 	fuzz_assert(!elf_symtab_find(&t, ""));
 	elf_symtab_suggest(&t, "init_module", 3, &sv);

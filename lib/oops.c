@@ -224,7 +224,6 @@ static bool is_continuation(const char *b)
 		"Kernel Offset", "task:", "\"echo 0 >", "Not tainted", "Tainted:",
 		"Unloaded tainted modules:", "Dumping ftrace buffer", "irq event stamp:",
 		"hardirqs last", "softirqs last", "Sending NMI from", "NMI backtrace for",
-		"Kernel Offset:", "CR2: ",
 	};
 	if (b[0] == ' ')
 		return true;
@@ -958,7 +957,6 @@ static json_t *json_str_or_null(const char *s)
 static json_t *frame_json(const struct oops_frame *f)
 {
 	json_t *o = json_object(), *inl = json_array();
-	char hex[32];
 
 	json_object_set_new(o, "function", json_str_or_null(f->func));
 	if (f->func) {
@@ -966,10 +964,11 @@ static json_t *frame_json(const struct oops_frame *f)
 		json_object_set_new(o, "size", json_integer((json_int_t)f->size));
 		json_object_set_new(o, "address", json_null());
 	} else {
-		snprintf(hex, sizeof(hex), "0x%llx", f->addr);
+		char *hex = xasprintf("0x%llx", f->addr);
 		json_object_set_new(o, "offset", json_null());
 		json_object_set_new(o, "size", json_null());
 		json_object_set_new(o, "address", json_string(hex));
+		free(hex);
 	}
 	json_object_set_new(o, "module", json_str_or_null(f->module));
 	json_object_set_new(o, "file", json_str_or_null(f->file));
