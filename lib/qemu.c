@@ -131,8 +131,16 @@ char *kernel_cmdline(const struct cmdline_opts *o)
 		ADD("nokaslr");
 	if (o->root && !has_word_prefix(user, "root="))
 		ADD("root=%s rw", o->root);
-	if (o->quiet && !has_word_prefix(user, "loglevel=") && !has_word_prefix(user, "quiet"))
+	if (o->quiet && !has_word_prefix(user, "loglevel=") && !has_word_prefix(user, "quiet")) {
 		ADD("quiet");
+		/*
+		 * quiet hides KERN_WARNING and the default level: a WARN's
+		 * report, a soft lockup's registers and trace.  Boot prints
+		 * next to nothing at those levels.
+		 */
+		if (o->show_warnings)
+			ADD("loglevel=5");
+	}
 	if (o->panic_reboot && !has_word_prefix(user, "panic="))
 		ADD("panic=-1");
 	if (o->guest_net && !has_word_prefix(user, "kdebug.net="))

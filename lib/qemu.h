@@ -66,6 +66,7 @@ struct cmdline_opts {
 	const char *exec_nonce;	/* kdebug.exec=NONCE, or NULL */
 	const char *guest_net;	/* kdebug.net=ADDR/PREFIX[,GW[,DNS]] for kdebug's rcS, or NULL */
 	bool quiet;
+	bool show_warnings;	/* with quiet: loglevel=5, so that WARN reports reach the console */
 	bool panic_reboot;	/* panic=-1 so that -no-reboot ends QEMU */
 	bool no_console;	/* --no-console-arg: leave console= to the user */
 	bool kaslr;		/* keep KASLR (no nokaslr) */

@@ -135,6 +135,18 @@ static void console_teardown(struct run_session *s)
 	guest_console_flush(&c->gc);
 }
 
+void run_console_drain(struct run_session *s)
+{
+	struct pollfd pfd = { .fd = s->qemu.out_fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n;
+
+	if (!s->con || s->qemu.out_fd < 0)
+		return;
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) && (n = read(pfd.fd, buf, sizeof(buf))) > 0)
+		handle(s, guest_console_feed(&s->con->gc, buf, (size_t)n));
+}
+
 void run_console_free(struct run_session *s)
 {
 	if (!s->con)

@@ -36,6 +36,7 @@ static char *make_cmdline(struct run_session *s)
 		.exec_nonce = s->nonce,
 		.guest_net = s->guest_net,
 		.quiet = c->exec && s->say.verbose <= 0,
+		.show_warnings = s->crash != NULL,
 		.panic_reboot = c->gdb == RUN_GDB_NONE || c->breaks.n,
 		.kaslr = c->kaslr,
 	};
@@ -124,6 +125,7 @@ static void qemu_poll(struct run_session *s, void *arg)
 static void on_timeout(struct run_session *s, void *arg)
 {
 	s->timed_out = true;
+	run_announce(s, RUN_EV_TIMEOUT);	/* the crash stage reports the hang first */
 	run_stop(s);
 }
 
@@ -233,6 +235,7 @@ static int qemu_setup(struct run_session *s, struct sbuf *why)
 	s->qemu.umask = 077;
 	keep_fd(&s->qemu, &s->qmp_fd);
 	keep_fd(&s->qemu, &s->gdb_fd);
+	keep_fd(&s->qemu, &s->crash_fd);
 	keep_fd(&s->qemu, &s->nst.tap_fd);
 	if (!s->cfg->interactive) {
 		s->qemu.in = PROC_PIPE;
@@ -251,6 +254,7 @@ static int qemu_setup(struct run_session *s, struct sbuf *why)
 	/* QEMU has its copies of the listening sockets (and the tap) now. */
 	close_fd(&s->gdb_fd);
 	close_fd(&s->qmp_fd);
+	close_fd(&s->crash_fd);
 	close_fd(&s->nst.tap_fd);	/* the tap now lives exactly as long as QEMU */
 	record_instance(s);
 	if (proc_poll_fd(&s->qemu) >= 0)

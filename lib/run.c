@@ -25,6 +25,7 @@ static const struct run_stage *const stages[] = {
 	&run_stage_net,
 	&run_stage_nfs,
 	&run_stage_gdb,
+	&run_stage_crash,
 	&run_stage_qemu,
 	&run_stage_console,
 };
@@ -39,6 +40,7 @@ static const struct run_stage *const checks[] = {
 	&run_stage_nfs,
 	&run_stage_rootfs,
 	&run_stage_share,
+	&run_stage_crash,
 	&run_stage_kernel,
 	&run_stage_instance,
 	&run_stage_gdb,
@@ -78,7 +80,7 @@ void run_session_init(struct run_session *s, const struct run_config *cfg, const
 	s->cfg = cfg;
 	s->say = *say;
 	s->in.lock_fd = -1;
-	s->gdb_fd = s->qmp_fd = -1;
+	s->gdb_fd = s->qmp_fd = s->crash_fd = -1;
 	s->net_reaper.pid = s->nfs_reaper.pid = -1;
 	s->qemu.pid = -1;
 	s->deadline = -1;
@@ -157,6 +159,7 @@ void run_free(struct run_session *s)
 {
 	run_gdb_free(s);
 	run_console_free(s);
+	run_crash_free(s);
 	instance_free(&s->in);
 	kbuild_artifacts_clear(&s->art);
 	for (size_t i = 0; i < s->n_shares; i++)

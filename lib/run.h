@@ -11,7 +11,7 @@
  *               end, a failed setup, a signal), only for stages whose setup
  *               ran
  * The stages in order (run.c's table): kernel, instance, rootfs, share,
- * net, nfs, gdb, qemu, console.  Adding a capability (a panic watch, a
+ * net, nfs, gdb, crash, qemu, console.  Adding a capability (a panic watch, a
  * recorder, a snapshot restore) means one new file and one line in the
  * table.
  *
@@ -65,7 +65,18 @@ struct run_config {
 	bool wait_gdb, kaslr;
 	struct strvec qemu_args;
 	bool interactive;	/* the console is the user's terminal */
+	/* the crash stage (run-crash.c) */
+	bool no_watch;		/* --no-watch: no pvpanic, no report */
+	enum run_on_warn { RUN_WARN_REPORT, RUN_WARN_STOP, RUN_WARN_IGNORE } on_warn;
+	unsigned long hang_timeout;	/* --hang-timeout SECS; 0: off */
+	const char *dump;	/* --dump[=FILE]: NULL no vmcore, "": in the crash directory */
+	const char *dump_format;	/* NULL: elf */
+	bool json;		/* the crash report as JSON */
 };
+
+/* Exit statuses of a run whose guest kernel crashed / hung (documented in kdebug run --help). */
+#define RUN_EXIT_CRASH 121
+#define RUN_EXIT_HANG 124
 
 void run_config_init(struct run_config *c);
 void run_config_clear(struct run_config *c);
@@ -76,6 +87,7 @@ enum run_event {
 	RUN_EV_GUEST_READY,	/* the exec agent waits for the command */
 	RUN_EV_EXEC_DONE,	/* the command's exit status was reported */
 	RUN_EV_QEMU_EXITED,
+	RUN_EV_TIMEOUT,		/* --timeout is up; the VM is still there (it is stopped after) */
 };
 
 struct run_session;
@@ -97,6 +109,7 @@ typedef void (*run_timer_fn)(struct run_session *s, void *arg);
 /* Per-stage state; each stage's file owns its part. */
 struct run_console;
 struct run_gdb;
+struct run_crash;
 
 struct run_session {
 	const struct run_config *cfg;
@@ -139,6 +152,8 @@ struct run_session {
 	/* gdb, console: see run-gdb.c, run-console.c */
 	struct run_gdb *gdb;
 	struct run_console *con;
+	struct run_crash *crash;	/* NULL with --no-watch */
+	int crash_fd;		/* the crash monitor's listening socket QEMU inherits, -1 once it has it */
 	char *nonce;		/* kdebug.exec=, or NULL */
 
 	/* how it ended */
@@ -209,10 +224,16 @@ bool run_gdb_reported(const struct run_session *s, const char **log);
 bool run_gdb_armed(const struct run_session *s);	/* true without --break */
 void run_gdb_free(struct run_session *s);
 void run_console_free(struct run_session *s);
+/* Read what the console pipe holds now (without waiting). */
+void run_console_drain(struct run_session *s);
+/* 0, or RUN_EXIT_CRASH / RUN_EXIT_HANG when the crash stage caught the guest dying. */
+int run_crash_outcome(const struct run_session *s);
+unsigned run_crash_warnings(const struct run_session *s);
+void run_crash_free(struct run_session *s);
 
 /* The stages (one file each). */
 extern const struct run_stage run_stage_kernel, run_stage_instance, run_stage_rootfs,
-	run_stage_share, run_stage_net, run_stage_nfs, run_stage_gdb, run_stage_qemu,
-	run_stage_console;
+	run_stage_share, run_stage_net, run_stage_nfs, run_stage_gdb, run_stage_crash,
+	run_stage_qemu, run_stage_console;
 
 #endif

@@ -43,7 +43,8 @@ static const char run_help[] =
 "  -S, --wait-gdb          halt the CPU before the first instruction until gdb continues\n"
 "  -e, --exec CMD          run CMD in the guest, print its output, power off and\n"
 "                          exit with its status\n"
-"  -t, --timeout SECS      kill the VM after SECS seconds (default: none)\n"
+"  -t, --timeout SECS      stop the VM after SECS seconds (default: none); that\n"
+"                          counts as a hang (see below)\n"
 "  -n, --name NAME         instance name (default k1, k2, ...)\n"
 "      --qemu-arg ARG      pass ARG to QEMU (repeatable)\n"
 "      --net user|none     user: QEMU user-mode networking, eth0 gets 10.0.2.15/24,\n"
@@ -89,13 +90,34 @@ static const char run_help[] =
 "  breakpoints are in.  For breakpoints in early boot (start_kernel, ...) add\n"
 "  --wait-gdb: the CPU then waits for gdb before its first instruction.\n"
 "\n"
+"When the guest kernel dies or hangs (panic, oops, BUG, soft/hard lockup, hung\n"
+"task; QEMU's pvpanic device pauses the VM inside panic()), kdebug prints a\n"
+"report: the kernel's report with every frame as function and file:line\n"
+"(modules from --module too), gdb's registers and backtrace of the crashing\n"
+"CPU, every CPU's backtrace, the last kernel log lines; all kept in\n"
+"~/.cache/kdebug/crashes/NAME-TIME/.  With --exec kdebug then exits with\n"
+"status 121 (the guest crashed) or 124 (it hung); without, the VM stays\n"
+"paused at the crash site for 'kdebug gdb NAME' and 'kdebug crash NAME'.\n"
+"      --hang-timeout SECS  with --exec: no console output for SECS seconds\n"
+"                          while the command runs is a hang\n"
+"      --on-warn report|stop|ignore  a kernel WARN: report it and go on\n"
+"                          (default), treat it as a crash, or say nothing\n"
+"      --dump[=FILE]       also write a vmcore (for 'kdebug crash' and\n"
+"                          'kdebug drgn'; default FILE: vmcore in the crash\n"
+"                          directory)\n"
+"      --dump-format elf|kdump-zlib|kdump-lzo|kdump-snappy  (default elf)\n"
+"      --json              the crash report as one JSON object, the last line\n"
+"                          of stdout\n"
+"      --no-watch          no crash watch (no pvpanic device, no report)\n"
+"\n"
 "On a terminal the console is interactive: Ctrl-A x quits QEMU, Ctrl-A c\n"
 "switches between the console and the QEMU monitor, Ctrl-A h lists the keys.\n"
 "Otherwise the console goes to the instance's console.log (see 'kdebug ps').\n";
 
 enum { OPT_INITRD = 256, OPT_SMP, OPT_MACHINE, OPT_ACCEL, OPT_QEMU_ARG, OPT_KASLR,
        OPT_VMLINUX, OPT_EXPECT_HIT, OPT_MAX_HITS, OPT_NET, OPT_NIC, OPT_FORWARD,
-       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE, OPT_ON_HIT, OPT_NFS_SERVER, OPT_NFS_PORTS };
+       OPT_GUEST_IP, OPT_HOST_IP, OPT_UPLINK, OPT_ROOT, OPT_SHARE, OPT_MODULE, OPT_ON_HIT, OPT_NFS_SERVER, OPT_NFS_PORTS,
+       OPT_HANG_TIMEOUT, OPT_ON_WARN, OPT_DUMP, OPT_DUMP_FORMAT, OPT_JSON, OPT_NO_WATCH };
 
 static const struct option run_longopts[] = {
 	{ "kernel",   required_argument, NULL, 'k' },
@@ -129,6 +151,12 @@ static const struct option run_longopts[] = {
 	{ "on-hit",   required_argument, NULL, OPT_ON_HIT },
 	{ "nfs-server", required_argument, NULL, OPT_NFS_SERVER },
 	{ "nfs-ports", required_argument, NULL, OPT_NFS_PORTS },
+	{ "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
+	{ "on-warn",  required_argument, NULL, OPT_ON_WARN },
+	{ "dump",     optional_argument, NULL, OPT_DUMP },
+	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
+	{ "json",     no_argument,       NULL, OPT_JSON },
+	{ "no-watch", no_argument,       NULL, OPT_NO_WATCH },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -253,6 +281,24 @@ static int parse_run_opts(int argc, char **argv, struct run_config *o)
 			if (parse_uint(optarg, 1UL << 30, &o->max_hits))
 				return usage_error("run", "invalid --max-hits '%s'", optarg);
 			break;
+		case OPT_HANG_TIMEOUT:
+			if (parse_uint(optarg, 1UL << 30, &o->hang_timeout) || !o->hang_timeout)
+				return usage_error("run", "invalid --hang-timeout '%s' (seconds, at least 1)", optarg);
+			break;
+		case OPT_ON_WARN:
+			if (!strcmp(optarg, "report"))
+				o->on_warn = RUN_WARN_REPORT;
+			else if (!strcmp(optarg, "stop"))
+				o->on_warn = RUN_WARN_STOP;
+			else if (!strcmp(optarg, "ignore"))
+				o->on_warn = RUN_WARN_IGNORE;
+			else
+				return usage_error("run", "invalid --on-warn '%s' (report, stop or ignore)", optarg);
+			break;
+		case OPT_DUMP: o->dump = optarg ? optarg : ""; break;
+		case OPT_DUMP_FORMAT: o->dump_format = optarg; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_NO_WATCH: o->no_watch = true; break;
 		case 'h': return print_help(run_help) - 1;
 		default: return usage_option_error("run", c, argv);
 		}
@@ -296,6 +342,12 @@ static int check_run_opts(struct run_config *o, bool nfs_server)
 		return usage_error("run", "--expect-hit needs --break");
 	if (o->hit_cmds.n && !o->breaks.n)
 		return usage_error("run", "--on-hit needs --break");
+	if (o->hang_timeout && !o->exec)
+		return usage_error("run", "--hang-timeout needs --exec (it watches the command's output)");
+	if (o->dump_format && !o->dump)
+		return usage_error("run", "--dump-format needs --dump");
+	if (o->no_watch && (o->hang_timeout || o->dump || o->json || o->on_warn != RUN_WARN_REPORT))
+		return usage_error("run", "--no-watch turns off what --hang-timeout, --on-warn, --dump and --json need");
 	if ((o->breaks.n || o->wait_gdb) && o->gdb == RUN_GDB_NONE)
 		o->gdb = RUN_GDB_UNIX;	/* the scripted gdb needs a stub; --wait-gdb implies --gdb */
 	return 0;
@@ -406,6 +458,10 @@ static int outcome(const struct run_session *s, bool missed)
 		error("interrupted; VM %s stopped", s->in.name);
 		return 128 + s->interrupted;
 	}
+	/* The crash stage printed its report already. */
+	int crashed = run_crash_outcome(s);
+	if (crashed)
+		return crashed;
 	if (s->timed_out) {
 		error("VM %s did not finish within %lu s; killed it. Last console lines:", s->in.name, c->timeout);
 		run_console_tail(s, print_tail_line, stderr);

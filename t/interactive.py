@@ -4,8 +4,10 @@ guest's shell, type a command, read its output, then quit with Ctrl-A x.
 Usage: interactive.py [--type CMD --expect TEXT]... KDEBUG ARGS...
 (exit 0 when every step worked).  Without --type: echo a sum, visit the
 monitor.  With it: type each CMD at the guest's prompt and wait for its
-TEXT (e.g. a breakpoint report) instead."""
-import os, pty, select, sys, time
+TEXT (e.g. a breakpoint report) instead.  --host CMD (after the steps) runs
+CMD on the host while the run still holds the terminal (it must succeed);
+--code N: kdebug run's expected exit status (default 0)."""
+import os, pty, select, subprocess, sys, time
 
 def main():
     argv = sys.argv[1:]
@@ -13,6 +15,13 @@ def main():
     while len(argv) >= 4 and argv[0] == "--type" and argv[2] == "--expect":
         steps.append((argv[1].encode(), argv[3].encode()))
         argv = argv[4:]
+    host, want_code = None, 0
+    while len(argv) >= 2 and argv[0] in ("--host", "--code"):
+        if argv[0] == "--host":
+            host = argv[1]
+        else:
+            want_code = int(argv[1])
+        argv = argv[2:]
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(argv[0], argv)
@@ -53,6 +62,11 @@ def main():
         os.write(fd, b"info status\r")
         ok = expect(b"VM status: running", 30)
         os.write(fd, b"\x01c")                 # back to the console
+    if ok and host:
+        r = subprocess.run(host, shell=True)
+        if r.returncode != 0:
+            sys.stderr.write("--host %r exited %d\n" % (host, r.returncode))
+            ok = False
     if ok:
         os.write(fd, b"\x01x")                 # Ctrl-A x: quit
     end = time.time() + 30
@@ -61,10 +75,10 @@ def main():
         wpid, status = os.waitpid(pid, os.WNOHANG)
         if wpid:
             code = os.waitstatus_to_exitcode(status)
-            if code != 0:
+            if code != want_code:
                 sys.stderr.write("kdebug run exited %d\n" % code)
             sys.stdout.write((buf + rest).decode(errors="replace"))
-            return 0 if ok and code == 0 else 1
+            return 0 if ok and code == want_code else 1
         try:
             r, _, _ = select.select([fd], [], [], 0.2)
             if r:

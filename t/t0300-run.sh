@@ -52,8 +52,15 @@ test_expect_success 'a kernel panic ends the run non-zero and shows the panic' '
 	grep -q "panicked" err && grep -q "Kernel panic - not syncing" err
 '
 
-test_expect_success '--timeout kills a guest that does not finish and shows the console' '
-	test_expect_code 1 kdebug run -k "$KERNEL" --exec "echo SLEEPING; sleep 1000" --timeout 25 >out 2>err &&
+test_expect_success '--timeout: a hang (status 124, the report on stdout), the VM gone' '
+	test_expect_code 124 kdebug run -k "$KERNEL" --exec "echo SLEEPING; sleep 1000" --timeout 25 >out 2>err &&
+	grep -q "the run did not finish within --timeout 25 s" out &&
+	grep -q "SLEEPING" out &&
+	test -z "$(qemu_pids)"
+'
+
+test_expect_success '--no-watch --timeout: killed, status 1, the last console lines' '
+	test_expect_code 1 kdebug run -k "$KERNEL" --no-watch --exec "echo SLEEPING; sleep 1000" --timeout 25 >out 2>err &&
 	grep -q "did not finish within 25 s" err &&
 	grep -q "SLEEPING" out &&
 	test -z "$(qemu_pids)"

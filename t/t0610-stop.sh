@@ -80,9 +80,9 @@ test_expect_success 'NFS root: the guest writes reach the host tree' '
 
 test_expect_success '--timeout ends the guest cleanly: the ext4 image is clean' '
 	kdebug rootfs --format ext4 -o tmo.ext4 >/dev/null &&
-	test_expect_code 1 kdebug run -k "$KDIR" --rootfs tmo.ext4 --net none --timeout 25 \
+	test_expect_code 124 kdebug run -k "$KDIR" --rootfs tmo.ext4 --net none --timeout 25 \
 		--exec "echo data >/root/t.txt; sync; echo RUNNING; sleep 120" >tmo.out 2>tmo.err &&
-	grep -q "did not finish within 25 s" tmo.err &&
+	grep -q "the run did not finish within --timeout 25 s" tmo.out &&
 	e2fsck -fn tmo.ext4 &&
 	debugfs -R "cat /root/t.txt" tmo.ext4 2>/dev/null | grep -qx data
 '

@@ -30,8 +30,18 @@ def snapshot(frame):
     except (gdb.error, ValueError):
         return None
 last_snap = None
+# QEMU reports a stop it made itself (kdebug's crash watch: the guest
+# panicked, or kdebug paused a hung guest) with another signal than the
+# SIGTRAP of a breakpoint.  Such a stop is not a hit: let go of the VM
+# without resuming it ("disconnect", not "detach"), so that it stays at the
+# crash site for kdebug's crash report and 'kdebug gdb'.
+last_signal = [None]
+def on_stop(ev):
+    last_signal[0] = getattr(ev, 'stop_signal', None)
+gdb.events.stop.connect(on_stop)
 while True:
     before = [b.hit_count for b in bps]
+    last_signal[0] = None
     try:
         gdb.execute('continue', to_string=True)
     except gdb.error:
@@ -51,6 +61,13 @@ while True:
         continue
     last_snap = snap
     which = [i for i, b in enumerate(bps) if b.hit_count != before[i]]
+    if not which and last_signal[0] not in (None, 'SIGTRAP'):
+        print('KDEBUG-STOPPED %s' % last_signal[0], flush=True)
+        try:
+            gdb.execute('disconnect', to_string=True)
+        except gdb.error:
+            pass
+        break
     sal = frame.find_sal()
     fname = rel(sal.symtab.filename) if sal.symtab else '?'
     func = frame.name() or ('0x%x' % frame.pc())

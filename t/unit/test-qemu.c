@@ -88,6 +88,16 @@ static void test_cmdline(void)
 	s = kernel_cmdline(&o);
 	is_str(s, "console=ttyS0 quiet kdebug.exec=abc", "exec with kaslr kept");
 	free(s);
+
+	o = (struct cmdline_opts){ .quiet = true, .show_warnings = true, .user = "panic_on_oops=1" };
+	s = kernel_cmdline(&o);
+	is_str(s, "console=ttyS0 nokaslr quiet loglevel=5 panic_on_oops=1", "quiet keeps WARN reports visible for the crash watch");
+	free(s);
+
+	o = (struct cmdline_opts){ .quiet = true, .show_warnings = true, .user = "loglevel=7" };
+	s = kernel_cmdline(&o);
+	is_str(s, "console=ttyS0 nokaslr loglevel=7", "the user's loglevel wins");
+	free(s);
 }
 
 static void test_argv(void)
