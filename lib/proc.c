@@ -3,12 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -209,6 +214,45 @@ static char **build_env(const struct strvec *extra)
 	return env;
 }
 
+/*
+ * In the child: a fresh network namespace with lo up (plain ioctls: no
+ * allocation, fit for the child) and, besides 127.0.0.1, 127.0.0.2 on lo:1:
+ * glibc's getaddrinfo(AI_ADDRCONFIG) returns no IPv4 address at all on a
+ * host whose only IPv4 address is 127.0.0.1, which breaks programs that
+ * resolve their listening address (nfs-ganesha's Bind_Addr).  0 or -1
+ * with errno.
+ */
+static int child_new_netns(void)
+{
+	struct ifreq ifr;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd, r;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (r == 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, "lo:1", 5);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+		memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+		r = ioctl(fd, SIOCSIFADDR, &ifr);	/* a class A address: /8 */
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 /* Child side: only async-signal-safe calls from here to exec. */
 static void __attribute__((noreturn))
 child(const struct proc *p, const char *path, char **env, int fds[3],
@@ -227,6 +271,8 @@ child(const struct proc *p, const char *path, char **env, int fds[3],
 			sigaction(s, &sa, NULL);
 	if (p->new_pgrp)
 		setpgid(0, 0);
+	if (p->new_netns && child_new_netns() < 0)
+		goto fail;
 	/* Move the fds out of the way of 0..2 first, then dup into place. */
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0 && fds[i] < 3) {
