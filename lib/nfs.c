@@ -207,15 +207,15 @@ int nfs_kernel_export(bool add, const char *client, const char *dir, struct sbuf
 
 /* ---- the userspace server ---- */
 
-/* Does the server accept connections on port (in its namespace, on its address)? */
-static bool tcp_accepts(const struct nfs_server *srv, int port)
+/* Does the server accept connections on ADDR:PORT (in its namespace)? */
+static bool tcp_accepts_at(const struct nfs_server *srv, const char *addr, int port)
 {
 	int fd = srv->netns_fd >= 0 ? net_netns_socket(srv->netns_fd, AF_INET, SOCK_STREAM)
 				    : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	bool ok = inet_pton(AF_INET, srv->bind_addr, &sa.sin_addr) == 1 &&
+	bool ok = inet_pton(AF_INET, addr, &sa.sin_addr) == 1 &&
 		  connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
@@ -530,6 +530,30 @@ static int server_spawn(struct nfs_server *srv, const char *prog, const char *ou
 	return 0;
 }
 
+static bool tcp_accepts(const struct nfs_server *srv, int port)
+{
+	return tcp_accepts_at(srv, srv->bind_addr, port);
+}
+
+/*
+ * Does it listen on its Bind_Addr only?  ganesha's IPv6 sockets read an
+ * IPv4 Bind_Addr that getaddrinfo() did not map to IPv6 as "any" (on a
+ * host without IPv6 addresses): probe another local address.  -EIO (why
+ * says so) when it answers there too.
+ */
+static int server_bound_check(const struct nfs_server *srv, struct sbuf *why)
+{
+	const char *other = srv->netns_fd >= 0 ? "127.0.0.2" :
+			    strcmp(srv->bind_addr, "127.0.0.1") ? "127.0.0.1" : NULL;
+
+	if (!other || !(tcp_accepts_at(srv, other, srv->nfs_port) || tcp_accepts_at(srv, other, srv->mount_port)))
+		return 0;
+	if (why)
+		sbuf_addf(why, "nfs-ganesha listens on %s too, not only on %s (its Bind_Addr was not honoured); "
+			  "stopped it: give the host an IPv6 address, or use a 9p root", other, srv->bind_addr);
+	return -EIO;
+}
+
 /* Wait until both ports accept connections; say why not (with the logs' tails). */
 static int server_wait(struct nfs_server *srv, const char *out_log, long long end, int timeout,
 		       struct sbuf *why)
@@ -625,6 +649,8 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 		ret = server_spawn(&srv, prog, out_log, o->private_netns, why);
 	if (ret >= 0)
 		ret = server_wait(&srv, out_log, end, timeout, why);
+	if (ret >= 0)
+		ret = server_bound_check(&srv, why);
 out:
 	if (rpcb.pid > 0)
 		proc_terminate(&rpcb, 1000);

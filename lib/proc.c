@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,18 +215,27 @@ static char **build_env(const struct strvec *extra)
 	return env;
 }
 
+/* struct in6_ifreq of <linux/ipv6.h>, which does not mix with <netinet/in.h>. */
+struct lo_in6_ifreq {
+	struct in6_addr addr;
+	uint32_t prefixlen;
+	int ifindex;
+};
+
 /*
  * In the child: a fresh network namespace with lo up (plain ioctls: no
- * allocation, fit for the child) and, besides 127.0.0.1, 127.0.0.2 on lo:1:
- * glibc's getaddrinfo(AI_ADDRCONFIG) returns no IPv4 address at all on a
- * host whose only IPv4 address is 127.0.0.1, which breaks programs that
- * resolve their listening address (nfs-ganesha's Bind_Addr).  0 or -1
- * with errno.
+ * allocation, fit for the child) with, besides 127.0.0.1 and ::1,
+ * 127.0.0.2/8 (lo:1) and fd00:6b64::1/128: glibc's getaddrinfo(AI_ADDRCONFIG)
+ * ignores the loopback addresses, and finding no address of a family it
+ * resolves none of it (nfs-ganesha's Bind_Addr then fails to parse, or is
+ * read as "any" by its IPv6 sockets).  The IPv6 address is best effort
+ * (IPv6 may be off).  0 or -1 with errno.
  */
 static int child_new_netns(void)
 {
 	struct ifreq ifr;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct lo_in6_ifreq r6 = { .prefixlen = 128 };
 	int fd, r;
 
 	if (unshare(CLONE_NEWNET) < 0)
@@ -240,6 +250,8 @@ static int child_new_netns(void)
 		ifr.ifr_flags |= IFF_UP;
 		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
 	}
+	if (r == 0 && ioctl(fd, SIOCGIFINDEX, &ifr) == 0)
+		r6.ifindex = ifr.ifr_ifindex;
 	if (r == 0) {
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, "lo:1", 5);
@@ -249,6 +261,14 @@ static int child_new_netns(void)
 	}
 	int e = errno;
 	close(fd);
+	if (r == 0 && r6.ifindex > 0 && (fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		r6.addr.s6_addr[0] = 0xfd;
+		r6.addr.s6_addr[2] = 0x6b;
+		r6.addr.s6_addr[3] = 0x64;
+		r6.addr.s6_addr[15] = 1;
+		(void)ioctl(fd, SIOCSIFADDR, &r6);
+		close(fd);
+	}
 	errno = e;
 	return r;
 }

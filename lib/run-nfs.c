@@ -87,6 +87,10 @@ static int nfs_relays(struct run_session *s, struct sbuf *why)
 	for (int i = 0; i < 2 && !r; i++) {
 		sbuf_reset(&cmd);
 		if (!exe || nfs_relay_cmd(exe, ns, ino, ports[i], &cmd)) {
+			/* The path itself may hold the newline that makes it unusable: shown with '?'. */
+			for (char *p = exe; p && *p; p++)
+				if ((unsigned char)*p < ' ' || *p == 0x7f)
+					*p = '?';
 			sbuf_addf(why, "kdebug's path '%s' cannot be given to QEMU as the NFS relay command "
 				  "(control characters or too long); install or run kdebug from a plain path",
 				  exe ? exe : "?");
