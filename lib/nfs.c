@@ -543,10 +543,10 @@ static bool tcp_accepts(const struct nfs_server *srv, int port)
  */
 static int server_bound_check(const struct nfs_server *srv, struct sbuf *why)
 {
-	const char *other = srv->netns_fd >= 0 ? "127.0.0.2" :
-			    strcmp(srv->bind_addr, "127.0.0.1") ? "127.0.0.1" : NULL;
+	/* All of 127.0.0.0/8 is local (and kdebug's private namespace has 127.0.0.2 on lo). */
+	const char *other = strcmp(srv->bind_addr, "127.0.0.1") ? "127.0.0.1" : "127.0.0.2";
 
-	if (!other || !(tcp_accepts_at(srv, other, srv->nfs_port) || tcp_accepts_at(srv, other, srv->mount_port)))
+	if (!(tcp_accepts_at(srv, other, srv->nfs_port) || tcp_accepts_at(srv, other, srv->mount_port)))
 		return 0;
 	if (why)
 		sbuf_addf(why, "nfs-ganesha listens on %s too, not only on %s (its Bind_Addr was not honoured); "

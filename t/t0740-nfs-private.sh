@@ -54,16 +54,16 @@ test_expect_success 'user mode: a guest-only server: nothing in the host namespa
 	G=$(ganesha_of "$inst") && test -n "$G" &&
 	NETNS=$(readlink /proc/$G/ns/net) && test "$NETNS" != "$(readlink /proc/self/ns/net)" &&
 	echo "$NETNS" >netns.pu &&
-	# In its namespace: on 127.0.0.1 only; in ours: not at all.
+	# In its namespace: on 127.0.0.1 only ([::ffff:127.0.0.1]: IPv6 sockets); in ours: not at all.
 	nsenter -t $G -n ss -ltnH >ns.listen &&
-	grep -q "127.0.0.1:$P " ns.listen && grep -q "127.0.0.1:$M " ns.listen &&
-	! grep -v "127.0.0.1:" ns.listen &&
+	grep -q "127.0.0.1]*:$P " ns.listen && grep -q "127.0.0.1]*:$M " ns.listen &&
+	! grep -v "127.0.0.1]*:" ns.listen &&
 	! ss -ltnpH | grep "pid=$G," &&
 	test -n "$(relays_of $G)" &&
 	no_access "" 127.0.0.1 "$PWD/ru" $P $M &&
 	# The same requests work where the relays connect: the refusals above are not a wrong URL.
 	nsenter -t $G -n timeout 20 nfs-ls "nfs://127.0.0.1$PWD/ru/root?nfsport=$P&mountport=$M" >ok.ls &&
-	grep -qx from-guest ok.ls &&
+	grep -q " from-guest$" ok.ls &&
 	echo from-host >ru/root/from-host &&
 	test_wait_for "grep -qx from-host pu.out" 60 &&
 	touch ru/root/go &&
@@ -96,7 +96,7 @@ test_expect_success 'bridge mode: ganesha on the bridge address only, exported t
 	P=$(conf_port "$conf" NFS_Port) && M=$(conf_port "$conf" MNT_Port) &&
 	grep -q "Bind_Addr = 192.168.0.1;" "$conf" && grep -q "Clients = 192.168.0.2;" "$conf" &&
 	ip netns exec $NS ss -ltnH >b.listen &&
-	grep -q "192.168.0.1:$P " b.listen && grep -q "192.168.0.1:$M " b.listen &&
+	grep -q "192.168.0.1]*:$P " b.listen && grep -q "192.168.0.1]*:$M " b.listen &&
 	! grep -E "(0.0.0.0|127.0.0.1|\[::\]|\*):($P|$M) " b.listen &&
 	no_access $NS 192.168.0.1 "$PWD/rb" $P $M &&
 	echo from-host >rb/root/from-host &&
