@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1250,4 +1251,48 @@ void net_bridge_reap(struct net_bridge_state *st)
 	while (net_link_exists(st->tap) && now_ms() < deadline)
 		poll(NULL, 0, 50);
 	net_bridge_teardown(st);
+}
+
+/* ---- network namespaces ---- */
+
+unsigned long long net_netns_ino(int ns_fd)
+{
+	struct stat st;
+
+	return fstat(ns_fd, &st) < 0 ? 0 : (unsigned long long)st.st_ino;
+}
+
+int net_netns_open(const char *path, unsigned long long ino)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ino && net_netns_ino(fd) != ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+int net_netns_socket(int ns_fd, int domain, int type)
+{
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int fd, e;
+
+	if (self < 0)
+		return -errno;
+	if (setns(ns_fd, CLONE_NEWNET) < 0) {
+		e = -errno;
+		close(self);
+		return e;
+	}
+	fd = socket(domain, type | SOCK_CLOEXEC, 0);
+	e = fd < 0 ? -errno : 0;
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* Stranded in the other namespace: never carry on from there. */
+		abort();
+	}
+	close(self);
+	return fd < 0 ? e : fd;
 }

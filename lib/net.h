@@ -175,4 +175,21 @@ int net_bridge_state_from_args(int argc, char **argv, struct net_bridge_state *s
 int net_bridge_state_update(struct net_bridge_state *st, const char *line);
 void net_bridge_reap(struct net_bridge_state *st);
 
+/* ---- Network namespaces (the private one of --root nfs in user mode) ---- */
+
+/*
+ * Open the network namespace at PATH (/proc/PID/ns/net) for setns(); when
+ * ino is not 0 it must be that namespace's inode (a reused PID names
+ * another one: -ESTALE).  An O_CLOEXEC fd, or -errno.
+ */
+int net_netns_open(const char *path, unsigned long long ino);
+/* The inode that names the namespace behind fd (0 on error). */
+unsigned long long net_netns_ino(int ns_fd);
+/*
+ * A socket(domain, type | SOCK_CLOEXEC) made inside the namespace ns_fd:
+ * the thread enters it, makes the socket and comes back (a socket stays in
+ * the namespace it was made in).  The fd, or -errno.
+ */
+int net_netns_socket(int ns_fd, int domain, int type);
+
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "port.h"
 
 #define RPCBIND_SOCK "/run/rpcbind.sock"
@@ -67,11 +69,20 @@ int nfs_dir_check(const char *dir)
 	return 0;
 }
 
+/* A single IPv4 address to listen on, never "any". */
+static bool bind_addr_ok(const char *a)
+{
+	struct in_addr in;
+
+	return a && inet_pton(AF_INET, a, &in) == 1 && in.s_addr != htonl(INADDR_ANY);
+}
+
 int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_port,
 		     struct sbuf *out)
 {
 	const char *client = o->client ? o->client : NFS_SLIRP_CLIENT;
-	if (nfs_client_check(client) < 0 || nfs_dir_check(o->dir) < 0 ||
+	const char *bind = o->bind_addr ? o->bind_addr : "127.0.0.1";
+	if (nfs_client_check(client) < 0 || nfs_dir_check(o->dir) < 0 || !bind_addr_ok(bind) ||
 	    !o->state_dir || o->state_dir[0] != '/' || strpbrk(o->state_dir, "\";{}\n") ||
 	    nfs_port <= 0 || nfs_port > 65535 || mount_port <= 0 || mount_port > 65535 ||
 	    nfs_port == mount_port)
@@ -83,6 +94,8 @@ int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_po
 		  "\tEnable_UDP = false;\n"
 		  "\tEnable_NLM = false;\n"
 		  "\tEnable_RQUOTA = false;\n"
+		  "\t# Nothing listens anywhere else.\n"
+		  "\tBind_Addr = %s;\n"
 		  "\tNFS_Port = %d;\n"
 		  "\tMNT_Port = %d;\n"
 		  "}\n"
@@ -113,7 +126,7 @@ int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_po
 		  "\t\tAccess_Type = RW;\n"
 		  "\t}\n"
 		  "}\n",
-		  nfs_port, mount_port, o->state_dir, o->dir, client);
+		  bind, nfs_port, mount_port, o->state_dir, o->dir, client);
 	return 0;
 }
 
@@ -124,7 +137,7 @@ char *nfs_kernel_cmdline(const char *server_ip, const char *dir, int nfs_port, i
 	    mount_port > 65535)
 		return NULL;
 	struct sbuf sb = SBUF_INIT;
-	sbuf_addf(&sb, "root=/dev/nfs nfsroot=%s:%s,vers=3,tcp", server_ip, dir);
+	sbuf_addf(&sb, "root=/dev/nfs nfsroot=%s:%s,vers=3,tcp,mountproto=tcp", server_ip, dir);
 	if (nfs_port)
 		sbuf_addf(&sb, ",port=%d", nfs_port);
 	if (mount_port)
@@ -194,14 +207,16 @@ int nfs_kernel_export(bool add, const char *client, const char *dir, struct sbuf
 
 /* ---- the userspace server ---- */
 
-static bool tcp_accepts(int port)
+/* Does the server accept connections on ADDR:PORT (in its namespace)? */
+static bool tcp_accepts_at(const struct nfs_server *srv, const char *addr, int port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = srv->netns_fd >= 0 ? net_netns_socket(srv->netns_fd, AF_INET, SOCK_STREAM)
+				    : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	bool ok = inet_pton(AF_INET, addr, &sa.sin_addr) == 1 &&
+		  connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
 }
@@ -352,10 +367,22 @@ void nfs_server_stop(struct nfs_server *s)
 		proc_clear(&s->proc);
 		s->started = false;
 	}
+	if (s->netns_fd > 0)
+		close(s->netns_fd);
+	s->netns_fd = -1;
 	free(s->conf);
 	free(s->log);
 	free(s->pidfile);
-	s->conf = s->log = s->pidfile = NULL;
+	free(s->bind_addr);
+	s->conf = s->log = s->pidfile = s->bind_addr = NULL;
+}
+
+char *nfs_server_netns(const struct nfs_server *s, unsigned long long *ino)
+{
+	if (!s->started || s->netns_fd < 0 || s->proc.pid <= 0)
+		return NULL;
+	*ino = s->netns_ino;
+	return xasprintf("/proc/%d/ns/net", (int)s->proc.pid);
 }
 
 bool nfs_server_running(struct nfs_server *s)
@@ -370,6 +397,11 @@ static int server_check(const struct nfs_server_opts *o, const char *client, cha
 	if (nfs_client_check(client) < 0) {
 		if (why)
 			sbuf_addf(why, "'%s' is not an address or address/prefix an export can be limited to", client);
+		return -EINVAL;
+	}
+	if (!bind_addr_ok(o->bind_addr ? o->bind_addr : "127.0.0.1")) {
+		if (why)
+			sbuf_addf(why, "'%s' is not one IPv4 address nfs-ganesha can listen on", o->bind_addr);
 		return -EINVAL;
 	}
 	if (!o->dir || !is_dir(o->dir)) {
@@ -424,6 +456,14 @@ static int server_ports(const struct nfs_server_opts *o, struct nfs_server *srv,
 
 	srv->nfs_port = o->nfs_port;
 	srv->mount_port = o->mount_port;
+	if (o->private_netns) {
+		/* A namespace of its own: every port is free there. */
+		if (srv->nfs_port <= 0)
+			srv->nfs_port = srv->mount_port == NFS_PRIVATE_PORT ? NFS_PRIVATE_MOUNT_PORT : NFS_PRIVATE_PORT;
+		if (srv->mount_port <= 0)
+			srv->mount_port = srv->nfs_port == NFS_PRIVATE_MOUNT_PORT ? NFS_PRIVATE_PORT : NFS_PRIVATE_MOUNT_PORT;
+		return 0;
+	}
 	if (srv->nfs_port > 0 && port_is_free(srv->nfs_port) != 1) {
 		if (why)
 			sbuf_addf(why, "port %d is in use; choose another NFS port", srv->nfs_port);
@@ -447,9 +487,13 @@ static int server_ports(const struct nfs_server_opts *o, struct nfs_server *srv,
 	return 0;
 }
 
-/* Start ganesha.nfsd in the foreground of its own process group, output to OUT_LOG. */
+/*
+ * Start ganesha.nfsd in the foreground of its own process group, output to
+ * OUT_LOG; with private_netns in a network namespace of its own, kept open
+ * in srv->netns_fd.
+ */
 static int server_spawn(struct nfs_server *srv, const char *prog, const char *out_log,
-			struct sbuf *why)
+			bool private_netns, struct sbuf *why)
 {
 	int ofd = open_log(out_log), ret;
 
@@ -460,15 +504,54 @@ static int server_spawn(struct nfs_server *srv, const char *prog, const char *ou
 	srv->proc.out = ofd;
 	srv->proc.err_to_out = true;
 	srv->proc.new_pgrp = true;
+	srv->proc.new_netns = private_netns;
 	ret = proc_start(&srv->proc);
 	close(ofd);
 	if (ret < 0) {
 		if (why)
-			sbuf_addf(why, "cannot run '%s': %s", prog, strerror(-ret));
+			sbuf_addf(why, "cannot run '%s'%s: %s", prog,
+				  private_netns ? " in a network namespace of its own" : "", strerror(-ret));
 		return ret;
 	}
 	srv->started = true;
+	if (private_netns) {
+		/* The child unshared before its exec, which proc_start() waited for. */
+		char *path = xasprintf("/proc/%d/ns/net", (int)srv->proc.pid);
+		ret = net_netns_open(path, 0);
+		free(path);
+		if (ret < 0) {
+			if (why)
+				sbuf_addf(why, "cannot open nfs-ganesha's network namespace: %s", strerror(-ret));
+			return ret;
+		}
+		srv->netns_fd = ret;
+		srv->netns_ino = net_netns_ino(ret);
+	}
 	return 0;
+}
+
+static bool tcp_accepts(const struct nfs_server *srv, int port)
+{
+	return tcp_accepts_at(srv, srv->bind_addr, port);
+}
+
+/*
+ * Does it listen on its Bind_Addr only?  ganesha's IPv6 sockets read an
+ * IPv4 Bind_Addr that getaddrinfo() did not map to IPv6 as "any" (on a
+ * host without IPv6 addresses): probe another local address.  -EIO (why
+ * says so) when it answers there too.
+ */
+static int server_bound_check(const struct nfs_server *srv, struct sbuf *why)
+{
+	/* All of 127.0.0.0/8 is local (and kdebug's private namespace has 127.0.0.2 on lo). */
+	const char *other = strcmp(srv->bind_addr, "127.0.0.1") ? "127.0.0.1" : "127.0.0.2";
+
+	if (!(tcp_accepts_at(srv, other, srv->nfs_port) || tcp_accepts_at(srv, other, srv->mount_port)))
+		return 0;
+	if (why)
+		sbuf_addf(why, "nfs-ganesha listens on %s too, not only on %s (its Bind_Addr was not honoured); "
+			  "stopped it: give the host an IPv6 address, or use a 9p root", other, srv->bind_addr);
+	return -EIO;
 }
 
 /* Wait until both ports accept connections; say why not (with the logs' tails). */
@@ -477,7 +560,7 @@ static int server_wait(struct nfs_server *srv, const char *out_log, long long en
 {
 	int ret;
 
-	while (!(tcp_accepts(srv->nfs_port) && tcp_accepts(srv->mount_port))) {
+	while (!(tcp_accepts(srv, srv->nfs_port) && tcp_accepts(srv, srv->mount_port))) {
 		int r = now_ms() >= end ? -ETIMEDOUT : nap(&srv->proc, 50);
 		if (r == 0)
 			continue;
@@ -532,6 +615,7 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 	struct nfs_server srv;
 	memset(&srv, 0, sizeof(srv));
 	proc_init(&srv.proc);
+	srv.netns_fd = -1;
 	const char *client = o->client ? o->client : NFS_SLIRP_CLIENT;
 	int timeout = o->timeout_ms > 0 ? o->timeout_ms : 20000;
 	long long end = now_ms() + timeout;
@@ -549,6 +633,7 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 		ret = server_conf(o, dir, state, client, &srv, why);
 	if (ret < 0)
 		goto out;
+	srv.bind_addr = xstrdup(o->bind_addr ? o->bind_addr : "127.0.0.1");
 	out_log = path_join(state, "ganesha.out");
 	unlink(srv.log);
 	unlink(out_log);
@@ -561,9 +646,11 @@ int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, stru
 	}
 	ret = ensure_rpcbind(o, state, &rpcb, end, why);
 	if (ret >= 0)
-		ret = server_spawn(&srv, prog, out_log, why);
+		ret = server_spawn(&srv, prog, out_log, o->private_netns, why);
 	if (ret >= 0)
 		ret = server_wait(&srv, out_log, end, timeout, why);
+	if (ret >= 0)
+		ret = server_bound_check(&srv, why);
 out:
 	if (rpcb.pid > 0)
 		proc_terminate(&rpcb, 1000);
@@ -594,4 +681,122 @@ int nfs_kernel_export_start(struct proc *rp, const char *client, const char *dir
 	if (r)
 		return r;
 	return nfs_kernel_export(true, client, dir, why);
+}
+
+/* ---- the relays of user mode ---- */
+
+int nfs_relay_cmd(const char *exe, const char *netns, unsigned long long ino, int port,
+		  struct sbuf *out)
+{
+	if (!exe || exe[0] != '/' || strlen(exe) > 1024 || !netns || !*netns || !ino || port <= 0 ||
+	    port > 65535)
+		return -EINVAL;
+	for (const char *p = exe; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return -EINVAL;
+	for (const char *p = netns; *p; p++)
+		if (!(*p == '/' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return -EINVAL;
+	/* g_shell_parse_argv(): inside single quotes everything is literal but the quote. */
+	sbuf_addch(out, '\'');
+	for (const char *p = exe; *p; p++) {
+		if (*p == '\'')
+			sbuf_adds(out, "'\\''");
+		else
+			sbuf_addch(out, *p);
+	}
+	sbuf_addf(out, "' __nfs-relay %s %llu %d", netns, ino, port);
+	return 0;
+}
+
+/* One direction of the relay: bytes read from `from`, waiting to go to `to`. */
+struct relay_dir {
+	int from, to;
+	char buf[65536];
+	size_t off, len;
+	bool eof;	/* from closed (or failed): nothing more will come */
+};
+
+/* Make progress on d as poll() says; false when the relay must end (an error). */
+static bool relay_step(struct relay_dir *d, short in_ev, short out_ev)
+{
+	ssize_t n;
+
+	if (d->len == 0 && !d->eof && (in_ev & (POLLIN | POLLHUP | POLLERR))) {
+		n = read(d->from, d->buf, sizeof(d->buf));
+		if (n > 0) {
+			d->off = 0;
+			d->len = (size_t)n;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			d->eof = true;
+		}
+	}
+	if (d->len && (out_ev & (POLLOUT | POLLERR | POLLHUP))) {
+		n = write(d->to, d->buf + d->off, d->len);
+		if (n > 0) {
+			d->off += (size_t)n;
+			d->len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Copy both ways until either side has closed and what it sent is delivered. */
+static void relay_copy(int guest_in, int guest_out, int server)
+{
+	struct relay_dir *up = xcalloc(1, sizeof(*up)), *down = xcalloc(1, sizeof(*down));
+
+	up->from = guest_in;
+	up->to = server;
+	down->from = server;
+	down->to = guest_out;
+	fcntl(guest_in, F_SETFL, fcntl(guest_in, F_GETFL) | O_NONBLOCK);
+	fcntl(guest_out, F_SETFL, fcntl(guest_out, F_GETFL) | O_NONBLOCK);
+	fcntl(server, F_SETFL, fcntl(server, F_GETFL) | O_NONBLOCK);
+	while (!((up->eof && !up->len) || (down->eof && !down->len))) {
+		struct pollfd pfd[4] = {
+			{ .fd = up->len || up->eof ? -1 : up->from, .events = POLLIN },
+			{ .fd = up->len ? up->to : -1, .events = POLLOUT },
+			{ .fd = down->len || down->eof ? -1 : down->from, .events = POLLIN },
+			{ .fd = down->len ? down->to : -1, .events = POLLOUT },
+		};
+		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+			break;
+		if (!relay_step(up, pfd[0].revents, pfd[1].revents) ||
+		    !relay_step(down, pfd[2].revents, pfd[3].revents))
+			break;
+	}
+	free(up);
+	free(down);
+}
+
+int nfs_relay(const char *netns, unsigned long long ino, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int ns, fd, r = 0;
+
+	if (port <= 0 || port > 65535)
+		return -EINVAL;
+	ns = net_netns_open(netns, ino);
+	if (ns < 0)
+		return ns;
+	if (setns(ns, CLONE_NEWNET) < 0)
+		r = -errno;
+	close(ns);
+	if (r)
+		return r;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	relay_copy(STDIN_FILENO, STDOUT_FILENO, fd);
+	close(fd);
+	return 0;
 }

@@ -13,6 +13,16 @@
  * serialised with a lock (/run/kdebug-nfs.lock): the rpcbind socket is
  * shared by all network namespaces, and a ganesha starting removes the
  * registrations of the previous one before adding its own.
+ *
+ * Nothing another local user can reach (issue #10): ganesha listens on one
+ * address (Bind_Addr).  Under user-mode networking it runs in a network
+ * namespace of its own (proc.c's new_netns) and listens on that
+ * namespace's 127.0.0.1, which no other process shares; QEMU's slirp hands
+ * each guest connection to 10.0.2.4:PORT (guestfwd=...-cmd:) to a relay,
+ * `kdebug __nfs-relay NETNS INODE PORT` (nfs_relay()), that enters the
+ * namespace and connects to 127.0.0.1:PORT there.  In bridge mode ganesha
+ * stays in the host's namespace and listens on the bridge's host address
+ * only; the export names the guest's address.
  */
 #ifndef KDEBUG_NFS_H
 #define KDEBUG_NFS_H
@@ -26,12 +36,19 @@
 #define NFS_SLIRP_CLIENT "127.0.0.1"
 /* The host as seen from a user-mode guest. */
 #define NFS_SLIRP_SERVER "10.0.2.2"
+/* Where a user-mode guest finds the private server: slirp's guestfwd to the relays. */
+#define NFS_SLIRP_RELAY "10.0.2.4"
+/* The ports of a server in its own namespace (nothing else there to collide with). */
+#define NFS_PRIVATE_PORT 20490
+#define NFS_PRIVATE_MOUNT_PORT 20491
 
 struct nfs_server_opts {
 	const char *dir;	/* directory to export (must exist) */
 	const char *state_dir;	/* ganesha.conf, ganesha.log, ganesha.pid, recovery/ (created) */
 	const char *client;	/* address or address/prefix allowed; NULL: NFS_SLIRP_CLIENT */
-	int nfs_port, mount_port;	/* 0: the first free ports from 20490 */
+	const char *bind_addr;	/* the one IPv4 address it listens on; NULL: 127.0.0.1 */
+	bool private_netns;	/* in a network namespace of its own (user mode: reached through relays) */
+	int nfs_port, mount_port;	/* 0: the first free ports from 20490 (private_netns: 20490, 20491) */
 	int timeout_ms;		/* wait for the server to serve; 0: 20000 */
 	const char *ganesha;	/* program; NULL: "ganesha.nfsd" from PATH */
 	const char *rpcbind;	/* program; NULL: "rpcbind" from PATH */
@@ -41,6 +58,9 @@ struct nfs_server {
 	struct proc proc;
 	int nfs_port, mount_port;
 	char *conf, *log, *pidfile;
+	char *bind_addr;	/* where it listens */
+	int netns_fd;		/* private_netns: its namespace (kept open while it runs), else -1 */
+	unsigned long long netns_ino;	/* ... and that namespace's inode, for the relays */
 	bool started;
 };
 
@@ -55,8 +75,8 @@ int nfs_dir_check(const char *dir);
 
 /*
  * The generated ganesha.conf (pure; o->dir and o->state_dir are used as
- * given, so pass absolute paths).  -EINVAL when the client or directory is
- * not acceptable.
+ * given, so pass absolute paths).  -EINVAL when the client, the bind
+ * address (an IPv4 address, not 0.0.0.0) or the directory is not acceptable.
  */
 int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_port,
 		     struct sbuf *out);
@@ -74,13 +94,38 @@ int nfs_ganesha_conf(const struct nfs_server_opts *o, int nfs_port, int mount_po
  * running on failure.
  */
 int nfs_server_start(const struct nfs_server_opts *o, struct nfs_server *s, struct sbuf *why);
+/*
+ * The namespace of a private_netns server as the relays name it:
+ * "/proc/PID/ns/net" (freshly allocated) and *ino, or NULL when it has none.
+ */
+char *nfs_server_netns(const struct nfs_server *s, unsigned long long *ino);
 /* SIGTERM, then SIGKILL after 3 s; frees s.  Safe on a zeroed or stopped server. */
 void nfs_server_stop(struct nfs_server *s);
 /* Still running? */
 bool nfs_server_running(struct nfs_server *s);
 
 /*
- * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,port=P,mountport=M,nolock,actimeo=1 rw"
+ * The command QEMU's slirp runs for each guest connection to a relayed port
+ * (guestfwd=tcp:ADDR:PORT-cmd:CMD): "'EXE' __nfs-relay NETNS INODE PORT".
+ * slirp splits CMD with g_shell_parse_argv() (no shell: quotes only), so
+ * EXE is single-quoted ('\'' for a quote).  -EINVAL for what the command
+ * cannot carry: an EXE that is not absolute, has a control character or
+ * is longer than 1024 bytes, or a NETNS with anything but [/a-z0-9].
+ * out gets CMD as QEMU's option parser must see it: use qemu_add_value().
+ */
+int nfs_relay_cmd(const char *exe, const char *netns, unsigned long long ino, int port,
+		  struct sbuf *out);
+/*
+ * The relay itself (kdebug __nfs-relay): open NETNS, check that it is the
+ * namespace INO (not a reused PID's), enter it, connect to 127.0.0.1:PORT
+ * there, and copy between that connection and stdin/stdout (slirp's end
+ * of the guest's connection) until either side closes.  0 after a normal
+ * end, -errno when it could not connect (-ESTALE: another namespace).
+ */
+int nfs_relay(const char *netns, unsigned long long ino, int port);
+
+/*
+ * "root=/dev/nfs nfsroot=IP:DIR,vers=3,tcp,mountproto=tcp,port=P,mountport=M,nolock,actimeo=1 rw"
  * (actimeo=1: host edits show up in the guest within a second);
  * the caller adds ip= (e.g. "ip=dhcp" under user-mode networking).  A port
  * of 0 is left out: the guest asks the server's portmapper (the kernel

@@ -3,12 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -209,6 +215,64 @@ static char **build_env(const struct strvec *extra)
 	return env;
 }
 
+/* struct in6_ifreq of <linux/ipv6.h>, which does not mix with <netinet/in.h>. */
+struct lo_in6_ifreq {
+	struct in6_addr addr;
+	uint32_t prefixlen;
+	int ifindex;
+};
+
+/*
+ * In the child: a fresh network namespace with lo up (plain ioctls: no
+ * allocation, fit for the child) with, besides 127.0.0.1 and ::1,
+ * 127.0.0.2/8 (lo:1) and fd00:6b64::1/128: glibc's getaddrinfo(AI_ADDRCONFIG)
+ * ignores the loopback addresses, and finding no address of a family it
+ * resolves none of it (nfs-ganesha's Bind_Addr then fails to parse, or is
+ * read as "any" by its IPv6 sockets).  The IPv6 address is best effort
+ * (IPv6 may be off).  0 or -1 with errno.
+ */
+static int child_new_netns(void)
+{
+	struct ifreq ifr;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct lo_in6_ifreq r6 = { .prefixlen = 128 };
+	int fd, r;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (r == 0 && ioctl(fd, SIOCGIFINDEX, &ifr) == 0)
+		r6.ifindex = ifr.ifr_ifindex;
+	if (r == 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, "lo:1", 5);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+		memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+		r = ioctl(fd, SIOCSIFADDR, &ifr);	/* a class A address: /8 */
+	}
+	int e = errno;
+	close(fd);
+	if (r == 0 && r6.ifindex > 0 && (fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		r6.addr.s6_addr[0] = 0xfd;
+		r6.addr.s6_addr[2] = 0x6b;
+		r6.addr.s6_addr[3] = 0x64;
+		r6.addr.s6_addr[15] = 1;
+		(void)ioctl(fd, SIOCSIFADDR, &r6);
+		close(fd);
+	}
+	errno = e;
+	return r;
+}
+
 /* Child side: only async-signal-safe calls from here to exec. */
 static void __attribute__((noreturn))
 child(const struct proc *p, const char *path, char **env, int fds[3],
@@ -227,6 +291,8 @@ child(const struct proc *p, const char *path, char **env, int fds[3],
 			sigaction(s, &sa, NULL);
 	if (p->new_pgrp)
 		setpgid(0, 0);
+	if (p->new_netns && child_new_netns() < 0)
+		goto fail;
 	/* Move the fds out of the way of 0..2 first, then dup into place. */
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0 && fds[i] < 3) {

@@ -31,6 +31,15 @@ struct proc {
 	bool new_pgrp;		/* own process group: terminal ^C does not reach it */
 	int death_signal;	/* PR_SET_PDEATHSIG; 0 means SIGKILL */
 	int umask;		/* applied in the child when >= 0 (default -1) */
+	/*
+	 * A network namespace of its own: unshare(CLONE_NEWNET) in the child
+	 * before exec, with its loopback up (127.0.0.1 and ::1, and 127.0.0.2
+	 * and fd00:6b64::1 so that getaddrinfo(AI_ADDRCONFIG) resolves
+	 * addresses there); nothing else exists.  Needs CAP_SYS_ADMIN; a
+	 * failure is the start's error.  The namespace is /proc/PID/ns/net
+	 * while the child runs.
+	 */
+	bool new_netns;
 	int keep_fds[8];	/* inherited by the child under the same number */
 	size_t n_keep_fds;
 	/* Filled by proc_start(). */

@@ -268,6 +268,12 @@ void qemu_mac_from(const char *seed, char *buf)
 	snprintf(buf, 18, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
 }
 
+void qemu_add_guestfwd(struct sbuf *netdev, const char *addr, int port, const char *cmd)
+{
+	sbuf_addf(netdev, ",guestfwd=tcp:%s:%d-cmd:", addr, port);
+	qemu_add_value(netdev, cmd);
+}
+
 void qemu_add_user_net(struct strvec *argv, enum qemu_nic nic, const struct strvec *forwards,
 		       const char *mac)
 {

@@ -84,6 +84,12 @@ void qemu_add_nic(struct strvec *argv, enum qemu_nic nic, const char *netdev_id,
 /* A locally administered MAC (52:54:00:xx:xx:xx) derived from SEED; buf >= 18. */
 void qemu_mac_from(const char *seed, char *buf);
 /*
+ * ",guestfwd=tcp:ADDR:PORT-cmd:CMD" appended to a user-mode -netdev value:
+ * slirp runs CMD for each guest connection to ADDR:PORT, the connection on
+ * its stdin/stdout (and stderr).  CMD's commas are doubled (qemu_add_value).
+ */
+void qemu_add_guestfwd(struct sbuf *netdev, const char *addr, int port, const char *cmd);
+/*
  * User-mode networking (slirp): -netdev user,id=n0 with each forward
  * "HOSTPORT:GUESTPORT" as hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT (host
  * side on loopback only), and the NIC.

@@ -186,6 +186,7 @@ static int net_setup(struct run_session *s, struct sbuf *why)
 		else
 			s->guest_net = xasprintf("%s,10.0.2.2,10.0.2.3", c->guest_ip ? c->guest_ip : "10.0.2.15/24");
 		s->guest_cidr = xstrdup(c->guest_ip && !is_dhcp(c) ? c->guest_ip : "10.0.2.15/24");
+		s->user_netdev = s->qemu_args.n + 1;	/* after "-netdev" */
 		qemu_add_user_net(&s->qemu_args, c->nic, &c->forwards, s->mac);
 	}
 	return 0;

@@ -139,6 +139,7 @@ struct run_session {
 	char mac[18];
 	char *guest_cidr;	/* the guest's address when known */
 	char *guest_net;	/* kdebug.net= for the guest's rcS, or NULL */
+	size_t user_netdev;	/* --net user: the -netdev value's index in qemu_args (later stages add to it), else 0 */
 	/* nfs */
 	struct nfs_server nfs;
 	struct proc nfs_reaper;

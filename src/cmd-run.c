@@ -65,12 +65,16 @@ static const char run_help[] =
 "                          over IF may drop)\n"
 "      --root nfs[:DIR]    root file system on NFS, served by a private nfs-ganesha\n"
 "                          (default DIR: a fresh 'kdebug rootfs --format dir' tree\n"
-"                          in the instance directory)\n"
-"      --nfs-ports N,M     the private server's NFS and MOUNT ports (default: the\n"
-"                          first free ones from 20490)\n"
+"                          in the instance directory); root only.  --net user: in a\n"
+"                          network namespace of its own, the guest reaching it at\n"
+"                          10.0.2.4 through relays; --net bridge: on the bridge's\n"
+"                          host address, exported to the guest's address only\n"
+"      --nfs-ports N,M     the private server's NFS and MOUNT ports (default: 20490,\n"
+"                          20491 in its namespace (--net user), else the first free\n"
+"                          ones from 20490)\n"
 "      --nfs-server kernel  serve --root nfs from the host's running kernel NFS\n"
 "                          server instead: an export to this guest only (exportfs),\n"
-"                          removed afterwards\n"
+"                          removed afterwards; needs --net bridge\n"
 "      --root 9p:DIR       root file system from a host directory over virtio-9p\n"
 "      --share HOST[:GUEST]  a host directory mounted in the guest over 9p\n"
 "                          (default GUEST: /mnt/<basename>; repeatable)\n"
@@ -326,6 +330,11 @@ static int check_run_opts(struct run_config *o, bool nfs_server)
 		return usage_error("run", "--nfs-ports is for kdebug's own server; the kernel NFS server has its own ports");
 	if (o->root && str_starts_with(o->root, "nfs") && strcmp(o->net, "user") && !bridge)
 		return usage_error("run", "--root nfs needs a network: --net user or --net bridge");
+	/* Before anything else: a refusal about the options, whatever the host has. */
+	if (o->kernel_nfs && !bridge)
+		return usage_error("run", "--nfs-server kernel in user mode would export to 127.0.0.1, where every local user "
+				   "would be root on the tree; use --net bridge (an export to the guest's address only) "
+				   "or kdebug's own server (no --nfs-server)");
 	if ((o->host_ip || o->uplink) && !bridge)
 		return usage_error("run", "--host-ip and --uplink need --net bridge");
 	bool dhcp = o->guest_ip && !strcmp(o->guest_ip, "dhcp");

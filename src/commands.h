@@ -28,6 +28,7 @@ int cmd_crash(int argc, char **argv);
 int cmd_drgn(int argc, char **argv);
 int cmd_net_reaper(int argc, char **argv);	/* hidden: run's bridge-mode cleanup */
 int cmd_nfs_reaper(int argc, char **argv);	/* hidden: run's kernel NFS export cleanup */
+int cmd_nfs_relay(int argc, char **argv);	/* hidden: a guest connection to the private NFS server */
 
 /* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "help",      cmd_help,      "show help for kdebug or a command" },
 	{ "__net-reaper", cmd_net_reaper, NULL },	/* internal, not listed */
 	{ "__nfs-reaper", cmd_nfs_reaper, NULL },	/* internal, not listed */
+	{ "__nfs-relay", cmd_nfs_relay, NULL },	/* internal: QEMU's slirp runs it */
 };
 
 static void print_usage(FILE *f)

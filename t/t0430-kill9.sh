@@ -4,8 +4,9 @@
 # the bridge setup, the reaper's start, QEMU's start or the boot), inside a
 # network namespace this test creates.  Afterwards nothing of kdebug's is
 # left: no QEMU, reaper or ganesha, no tap, bridge or address, no instance
-# directory.  Then the same for --root nfs (the private ganesha and its
-# export) in user mode, 10 rounds.
+# directory.  Then the same for --root nfs (the private ganesha, its
+# network namespace and the guest's relays) in user mode, 10 rounds, and
+# once after an NFS-root guest booted.
 . "$(dirname "$0")/lib.sh"
 test_require qemu-system-x86_64 ip python3
 test_require_kernel_source
@@ -21,9 +22,9 @@ export KDEBUG_NET_LOCK=$TRASH/net.lock
 # The processes a kdebug started from this script's trash left behind.
 leftovers() {
 	local p
-	for p in $(pgrep -f "$TRASH|__net-reaper|__nfs-reaper" 2>/dev/null); do
+	for p in $(pgrep -f "$TRASH|__net-reaper|__nfs-reaper|__nfs-relay" 2>/dev/null); do
 		[ "$p" = $$ ] && continue
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qE "qemu-system|__net-reaper|__nfs-reaper|ganesha" &&
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qE "qemu-system|__net-reaper|__nfs-reaper|__nfs-relay|ganesha" &&
 			echo "$p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
 	done
 }
@@ -72,6 +73,19 @@ test_expect_success '10 x kill -9 of run --root nfs at a random moment: no ganes
 		kdebug ps >/dev/null
 		all_gone || { echo "round $i left something" >&2; exit 1; }
 	done
+'
+
+test_expect_success 'kill -9 after an NFS-root guest booted: ganesha, its relays and its namespace go' '
+	"$KDEBUG_BIN" run -k "$KDIR" --name k9r --root nfs --timeout 120 --exec "echo up >/root/up; sleep 60" >/dev/null 2>&1 &
+	pid=$!
+	test_wait_for "test -e $XDG_RUNTIME_DIR/kdebug/k9r/root/root/up" 90 &&
+	g=$(pgrep -f "ganesha.nfsd .*$XDG_RUNTIME_DIR/kdebug/k9r/") && test -n "$g" &&
+	ns=$(readlink /proc/$g/ns/net | tr -dc 0-9) && test -n "$ns" &&
+	test -n "$(pgrep -f "^/[^ ]*kdebug __nfs-relay /proc/$g/ns/net $ns ")" &&
+	kill -9 $pid && wait $pid 2>/dev/null
+	kdebug ps >/dev/null
+	all_gone &&
+	test_wait_for "! lsns -t net -n -o NS | grep -qx \"$ns\"" 15
 '
 
 test_done

@@ -15,6 +15,11 @@ NS=kdebug-t0700-$$
 ip netns add "$NS" || skip_all "cannot create a network namespace"
 test_cleanup "ip netns delete $NS"
 ip netns exec "$NS" ip link set lo up
+# As kdebug's private namespace has (proc.c's new_netns): addresses besides
+# the loopback ones, without which getaddrinfo(AI_ADDRCONFIG) resolves
+# nothing and ganesha's Bind_Addr does not parse.
+ip netns exec "$NS" ip addr add 127.0.0.2/8 dev lo
+ip netns exec "$NS" ip addr add fd00:6b64::1/128 dev lo nodad
 
 ganesha_pids() { pgrep -f "ganesha.nfsd .*$TRASH/" || true; }
 
@@ -52,6 +57,8 @@ test_expect_success 'NFS root: the guest boots from the server; files travel bot
 	ip netns exec "$NS" ss -ltnH >listen &&
 	grep -q ":$NFS_PORT " listen && grep -q ":$MOUNT_PORT " listen &&
 	grep -q "Clients = 127.0.0.1;" s1/ganesha.conf &&
+	grep -q "Bind_Addr = 127.0.0.1;" s1/ganesha.conf &&
+	grep -q "127.0.0.1]*:$NFS_PORT " listen && ! grep -v "127.0.0.1]*:" listen &&
 	test -n "$(ganesha_pids)" &&
 	CMDLINE=$(sed -n "s/^cmdline //p" s1.out) &&
 	{ ip netns exec "$NS" timeout 150 qemu-system-x86_64 -nodefaults -no-user-config -display none \

@@ -45,7 +45,7 @@ test_expect_success '--root nfs (user mode): a fresh tree served by a private ga
 	test -n "$(ganesha_of "$XDG_RUNTIME_DIR/kdebug/nf")" &&
 	echo "edited on the host" >"$root/root/late.txt" &&
 	wait $pid &&
-	grep -q "^10.0.2.2:$root / nfs .*vers=3" nf.out &&
+	grep -q "^10.0.2.4:$root / nfs .*vers=3" nf.out &&
 	grep -qx "edited on the host" nf.out &&
 	test -z "$(ganesha_of "$XDG_RUNTIME_DIR/kdebug/nf")" &&
 	test ! -e "$XDG_RUNTIME_DIR/kdebug/nf"
@@ -93,15 +93,22 @@ test_expect_success 'bad input: not a root file system, missing directories, no 
 	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
 '
 
-test_expect_success '--nfs-ports: a busy port is refused before anything starts' '
-	python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"0.0.0.0\", 0)); s.listen(); open(\"busy.port\", \"w\").write(str(s.getsockname()[1])); time.sleep(120)" &
+# In user mode the ports are those of the server's own namespace: only
+# bridge mode (the host's namespace; here one this test makes) can find one busy.
+test_expect_success '--nfs-ports (bridge mode): a busy port is refused, nothing left' '
+	NS=kdnfsport-$$ &&
+	ip netns add $NS || exit 1
+	test_cleanup "ip netns del $NS"
+	ip netns exec $NS ip link set lo up &&
+	ip netns exec $NS python3 -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"0.0.0.0\", 0)); s.listen(); open(\"busy.port\", \"w\").write(str(s.getsockname()[1])); time.sleep(120)" &
 	lpid=$!
 	test_cleanup "kill $lpid 2>/dev/null"
 	test_wait_for "test -s busy.port" 10 &&
 	busy=$(cat busy.port) &&
-	test_expect_code 2 kdebug run -k "$KDIR" --root nfs --nfs-ports "$busy,$((busy + 1))" --exec true 2>err &&
+	test_expect_code 2 ip netns exec $NS "$KDEBUG_BIN" run -k "$KDIR" --root nfs --net bridge --nfs-ports "$busy,$((busy + 1))" --exec true 2>err &&
 	cat err &&
 	test "$(grep -c ^error: err)" = 1 && grep -q "^error: port $busy is in use; choose another NFS port" err &&
+	test "$(ip netns exec $NS ip -o link show | grep -cv ": lo:")" = 0 &&
 	test_expect_code 2 kdebug run -k "$KDIR" --root nfs --nfs-ports 20490 --exec true 2>err &&
 	grep -q "invalid --nfs-ports" err &&
 	test -z "$(ls "$XDG_RUNTIME_DIR/kdebug" 2>/dev/null)"
@@ -113,7 +120,11 @@ test_expect_success '--nfs-ports: a busy port is refused before anything starts'
 # in a namespace where the guest finds no server at all.
 test_expect_success '--nfs-server kernel without a kernel NFS server is refused' '
 	mkdir -p nonfsd &&
-	KDEBUG_PROC_NFSD=$PWD/nonfsd test_expect_code 2 "$KDEBUG_BIN" run -k "$KDIR" --root nfs --nfs-server kernel --exec true 2>err &&
+	NS=kdnonfsd-$$ &&
+	ip netns add $NS || exit 1
+	test_cleanup "ip netns del $NS"
+	KDEBUG_PROC_NFSD=$PWD/nonfsd test_expect_code 2 ip netns exec $NS "$KDEBUG_BIN" run -k "$KDIR" --root nfs \
+		--nfs-server kernel --net bridge --exec true 2>err &&
 	test $(wc -l <err) = 1 && grep -q "no kernel NFS server runs on this host" err &&
 	test_expect_code 2 kdebug run -k "$KDIR" --nfs-server kernel --exec true 2>err &&
 	grep -q "needs --root nfs" err &&

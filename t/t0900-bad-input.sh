@@ -115,7 +115,8 @@ rows() {
 2 | - | ^error: qemu-system-x86_64 not found in PATH; install the Debian package qemu-system-x86 | PATH=$NO_QEMU $K run -k "$KDIR" --exec true --timeout 30
 2 | - | ^error: --break needs gdb, which is not in PATH; install the Debian package gdb | PATH=$NO_GDB $K run -k "$KDIR" --break ip_rcv --exec true --timeout 30
 2 | - | ^error: --root nfs needs nfs-ganesha; install the Debian packages nfs-ganesha | PATH=$NO_GANESHA $K run -k "$KDIR" --root nfs --exec true --timeout 30
-2 | - | ^error: .*(no kernel NFS server runs.*start nfs-kernel-server|exportfs.*install) | PATH=$NO_EXPORTFS $K run -k "$KDIR" --root nfs --nfs-server kernel --exec true --timeout 30
+2 | - | ^error: .*(no kernel NFS server runs.*start nfs-kernel-server|exportfs.*install) | PATH=$NO_EXPORTFS $K run -k "$KDIR" --root nfs --nfs-server kernel --net bridge --exec true --timeout 30
+2 | - | ^error: --nfs-server kernel in user mode would export to 127.0.0.1, where every local user would be root | $K run --root nfs --nfs-server kernel
 2 | root | ^error: port [0-9]+ on 127.0.0.1 is in use; pick another with --gdb tcp:PORT or use --gdb | $K run -k "$KDIR" --gdb=$BUSY_PORT --exec true --timeout 30
 2 | nobody | ^error: --net bridge needs CAP_NET_ADMIN \(run as root | $K run -k "$FX/bzImage" --net bridge --exec true --timeout 30
 2 | nobody | ^error: --net bridge needs CAP_NET_ADMIN | $K run -k "$FX/bzImage" --net bridge=kdbr9 --guest-ip dhcp --exec true --timeout 30

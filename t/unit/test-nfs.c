@@ -102,12 +102,23 @@ static void test_conf(void)
 	like(s, "Name = VFS;", "VFS backend");
 	like(s, "Attr_Expiration_Time = 0;", "no stale attributes after host edits");
 	ok(!strstr(s, "*"), "no wildcard anywhere");
-	ok(!strstr(s, "Bind_addr"), "no Bind_addr (it fails in loopback-only namespaces)");
+	like(s, "NFS_CORE_PARAM {\n\tProtocols = 3;", "core parameters first");
+	like(s, "\tBind_Addr = 127.0.0.1;\n\tNFS_Port", "listens on 127.0.0.1 only by default (its own namespace in user mode)");
 	sbuf_reset(&c);
 	o.client = "192.168.100.17";
+	o.bind_addr = "192.168.100.1";
 	is_int(nfs_ganesha_conf(&o, 3000, 3001, &c), 0, "bridge client");
 	like(sbuf_str(&c), "Clients = 192.168.100.17;", "bridge client in the export");
+	like(sbuf_str(&c), "Bind_Addr = 192.168.100.1;", "bridge mode: listens on the bridge's host address only");
+	ok(!strstr(sbuf_str(&c), "127.0.0.1"), "bridge mode: not on the loopback");
 	sbuf_reset(&c);
+	const char *bad_bind[] = { "0.0.0.0", "*", "localhost", "::1", "1.2.3.4/24", "1.2.3.4; Clients = *", "" };
+	for (size_t i = 0; i < sizeof(bad_bind) / sizeof(bad_bind[0]); i++) {
+		o.bind_addr = bad_bind[i];
+		is_int(nfs_ganesha_conf(&o, 3000, 3001, &c), -EINVAL, "bind address '%s' refused", bad_bind[i]);
+	}
+	is_int((int)c.len, 0, "nothing written for a bad bind address");
+	o.bind_addr = NULL;
 	o.client = "*";
 	is_int(nfs_ganesha_conf(&o, 3000, 3001, &c), -EINVAL, "'*' refused by conf");
 	o.client = NULL;
@@ -121,17 +132,49 @@ static void test_conf(void)
 static void test_cmdline(void)
 {
 	char *s = nfs_kernel_cmdline("10.0.2.2", "/srv/root", 20490, 20491);
-	is_str(s, "root=/dev/nfs nfsroot=10.0.2.2:/srv/root,vers=3,tcp,port=20490,mountport=20491,nolock,actimeo=1 rw",
-	       "nfsroot command line");
+	is_str(s, "root=/dev/nfs nfsroot=10.0.2.2:/srv/root,vers=3,tcp,mountproto=tcp,port=20490,mountport=20491,nolock,actimeo=1 rw",
+	       "nfsroot command line (MOUNT over TCP too: slirp relays TCP only)");
 	free(s);
 	ok(nfs_kernel_cmdline("10.0.2.2", "/srv/a,b", 1, 2) == NULL, "comma in dir refused");
 	ok(nfs_kernel_cmdline("10.0.2.0/24", "/srv", 1, 2) == NULL, "subnet is not a server");
 	ok(nfs_kernel_cmdline("10.0.2.2", "/srv", -1, 2) == NULL, "negative port refused");
 	ok(nfs_kernel_cmdline("10.0.2.2", "/srv", 2049, 65536) == NULL, "port over 65535 refused");
 	s = nfs_kernel_cmdline("192.168.0.1", "/srv/root", 0, 0);
-	is_str(s, "root=/dev/nfs nfsroot=192.168.0.1:/srv/root,vers=3,tcp,nolock,actimeo=1 rw",
+	is_str(s, "root=/dev/nfs nfsroot=192.168.0.1:/srv/root,vers=3,tcp,mountproto=tcp,nolock,actimeo=1 rw",
 	       "ports 0: the portmapper finds them (kernel server)");
 	free(s);
+}
+
+static void test_relay_cmd(void)
+{
+	struct sbuf c = SBUF_INIT;
+
+	is_int(nfs_relay_cmd("/usr/bin/kdebug", "/proc/42/ns/net", 4026532000ULL, 20490, &c), 0, "relay command");
+	is_str(sbuf_str(&c), "'/usr/bin/kdebug' __nfs-relay /proc/42/ns/net 4026532000 20490",
+	       "the program single-quoted for g_shell_parse_argv(), then the namespace, its inode, the port");
+	sbuf_reset(&c);
+	is_int(nfs_relay_cmd("/home/o'neil/a b,c$d\\e\"f/kdebug", "/proc/7/ns/net", 1, 20491, &c), 0,
+	       "quote, blank, comma, dollar, backslash, double quote carried");
+	is_str(sbuf_str(&c), "'/home/o'\\''neil/a b,c$d\\e\"f/kdebug' __nfs-relay /proc/7/ns/net 1 20491",
+	       "a single quote closes, is escaped, reopens; the rest is literal inside quotes");
+	const char *bad_exe[] = { "kdebug", "./kdebug", "/a\nb/kdebug", "/a\tb", "/a\x7f", "" };
+	for (size_t i = 0; i < sizeof(bad_exe) / sizeof(bad_exe[0]); i++) {
+		sbuf_reset(&c);
+		is_int(nfs_relay_cmd(bad_exe[i], "/proc/1/ns/net", 1, 1, &c), -EINVAL, "program #%zu refused", i);
+	}
+	char *long_exe = xcalloc(1, 1100);
+	memset(long_exe, 'a', 1099);
+	long_exe[0] = '/';
+	is_int(nfs_relay_cmd(long_exe, "/proc/1/ns/net", 1, 1, &c), -EINVAL, "a program path over 1024 bytes refused");
+	free(long_exe);
+	is_int(nfs_relay_cmd("/k", "/proc/1/ns/net x", 1, 1, &c), -EINVAL, "a namespace path with a blank refused");
+	is_int(nfs_relay_cmd("/k", "/proc/1/ns/net", 0, 1, &c), -EINVAL, "inode 0 refused");
+	is_int(nfs_relay_cmd("/k", "/proc/1/ns/net", 1, 0, &c), -EINVAL, "port 0 refused");
+	is_int(nfs_relay_cmd("/k", "/proc/1/ns/net", 1, 65536, &c), -EINVAL, "port 65536 refused");
+	is_int((int)c.len, 0, "nothing written when refused");
+	is_int(nfs_relay("/proc/self/ns/net", 1, 20490), -ESTALE, "relay: a namespace with another inode (a reused PID) refused");
+	is_int(nfs_relay("/nonexistent/ns", 0, 20490), -ENOENT, "relay: a missing namespace");
+	sbuf_release(&c);
 }
 
 static void test_exportfs(void)
@@ -172,6 +215,7 @@ int main(int argc, char **argv)
 	test_client_check();
 	test_conf();
 	test_cmdline();
+	test_relay_cmd();
 	test_exportfs();
 	return done_testing();
 }

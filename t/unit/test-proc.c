@@ -102,6 +102,35 @@ static void test_err_to_out(void)
 	sbuf_release(&err);
 }
 
+/* new_netns: the child has a namespace of its own, lo up with 127.0.0.1 and 127.0.0.2. */
+static void test_new_netns(void)
+{
+	struct sbuf out = SBUF_INIT, ours = SBUF_INIT;
+	struct proc p;
+	int code = -1;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP new_netns needs root");
+		return;
+	}
+	proc_init(&p);
+	strvec_pushl(&p.args, "sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev /proc/net/fib_trie", NULL);
+	p.new_netns = true;
+	is_int(proc_capture(&p, &out, NULL, 0, &code), 0, "new_netns: started");
+	is_int(code, 0, "new_netns: exit code");
+	char self[64];
+	ssize_t n = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	sbuf_adds(&ours, self);
+	ok(n > 0 && strncmp(out.buf, self, (size_t)n) != 0, "new_netns: another namespace than ours (%s)", self);
+	like(out.buf, " lo:", "new_netns: lo");
+	ok(!strstr(out.buf, "eth") && !strstr(out.buf, "br"), "new_netns: nothing but lo");
+	like(out.buf, "127.0.0.1", "new_netns: 127.0.0.1 (lo is up)");
+	like(out.buf, "127.0.0.2", "new_netns: 127.0.0.2 (getaddrinfo's AI_ADDRCONFIG finds IPv4)");
+	sbuf_release(&out);
+	sbuf_release(&ours);
+}
+
 /*
  * An intermediate process starts `sleep` through proc_start() and exits
  * without a word: the sleep must die of its death signal.  We are the
@@ -198,6 +227,7 @@ int main(void)
 	test_exec_failures();
 	test_big_output();
 	test_err_to_out();
+	test_new_netns();
 	test_death_signal(0);
 	test_death_signal(SIGTERM);
 	proc_setup_signals();

@@ -179,9 +179,23 @@ static void test_bzimage(void)
 	unlink(tmpl);
 }
 
+static void test_guestfwd(void)
+{
+	struct sbuf nd = SBUF_INIT;
+
+	sbuf_adds(&nd, "user,id=n0");
+	qemu_add_guestfwd(&nd, "10.0.2.4", 20490, "'/a,b/kdebug' __nfs-relay /proc/1/ns/net 9 20490");
+	is_str(sbuf_str(&nd), "user,id=n0,guestfwd=tcp:10.0.2.4:20490-cmd:'/a,,b/kdebug' __nfs-relay /proc/1/ns/net 9 20490",
+	       "guestfwd appended, the command's commas doubled for QEMU's option parser");
+	qemu_add_guestfwd(&nd, "10.0.2.4", 20491, "x");
+	like(sbuf_str(&nd), "20490,guestfwd=tcp:10.0.2.4:20491-cmd:x", "a second one after the first");
+	sbuf_release(&nd);
+}
+
 int main(void)
 {
 	test_accel();
+	test_guestfwd();
 	test_cmdline();
 	test_argv();
 	test_bzimage();
