@@ -533,12 +533,22 @@ static void report(struct run_session *s, const struct gdb_sections *g, const ch
 	sbuf_release(&body);
 }
 
+struct dump_progress {
+	struct run_session *s;
+	long long start, last;	/* now_ms() */
+};
+
+/* Progress for dumps that take a while: a line a second after the first second. */
 static void dump_progress(unsigned long long done, unsigned long long total, void *arg)
 {
-	struct run_session *s = arg;
+	struct dump_progress *p = arg;
+	long long now = now_ms();
 
-	if (total)
-		say(&s->say, SAY_TRACE, "dumping guest memory: %llu%%", done * 100 / total);
+	if (!total || now - p->start < 1000 || now - p->last < 1000)
+		return;
+	p->last = now;
+	say(&p->s->say, SAY_NOTE, "VM %s: dumping guest memory: %llu%% of %llu MiB", p->s->in.name,
+	    done * 100 / total, total >> 20);
 }
 
 /*
@@ -594,7 +604,8 @@ static void capture(struct run_session *s, bool paused_by_qemu)
 	if (c->dump) {
 		vmcore = *c->dump ? abspath(c->dump) : k->dir ? path_join(k->dir, "vmcore") : NULL;
 		sbuf_reset(&why);
-		if (vmcore && vmcore_dump(s->qmp_path, vmcore, format, dump_progress, s, &why)) {
+		struct dump_progress dp = { s, now_ms(), 0 };
+		if (vmcore && vmcore_dump(s->qmp_path, vmcore, format, dump_progress, &dp, &why)) {
 			say(&s->say, SAY_WARN, "no vmcore: %s", why.buf);
 			free(vmcore);
 			vmcore = NULL;
