@@ -403,7 +403,11 @@ static void summary_line(const struct run_session *s, struct sbuf *out)
 		sbuf_addf(out, "; at %s", f->func);
 		if (f->module)
 			sbuf_addf(out, " [%s]", f->module);
-		if (f->file)
+		/* The function's own line: the outermost of an inline chain ("func file:line"). */
+		const char *outer = f->inlined.n ? strrchr(f->inlined.v[f->inlined.n - 1], ' ') : NULL;
+		if (outer)
+			sbuf_addf(out, " (%s)", outer + 1);
+		else if (f->file)
 			sbuf_addf(out, " (%s:%u)", f->file, f->line);
 	}
 }

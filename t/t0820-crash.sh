@@ -128,6 +128,12 @@ test_expect_success 'a spin with interrupts off: --hang-timeout catches it, gdb 
 	grep -q "crashme_spin () at .*crashme.c:" out
 '
 
+test_expect_success 'a soft lockup: the kernel detector names the spinning function, status 124' '
+	test_expect_code 124 kdebug run -k "$KDIR" --name lockup --memory 256 --timeout 240 --module "$PWD/crashme" \
+		--append watchdog_thresh=1 --exec "insmod $KO mode=lockup" >out 2>err &&
+	grep -q "^VM lockup: the guest kernel hung (soft-lockup): watchdog: BUG: soft lockup - CPU#0 stuck for [0-9]*s! \[insmod:[0-9]*\]; at crashme_lockup \[crashme\] (.*crashme.c:$(line_of "the soft lockup"))" out
+'
+
 test_expect_success 'a hung task: the kernel detector, status 124' '
 	test_expect_code 124 kdebug run -k "$KDIR" --name hung --memory 256 --timeout 240 --module "$PWD/crashme" \
 		--exec "echo 2 >/proc/sys/kernel/hung_task_timeout_secs; insmod $KO mode=hung" >out 2>err &&

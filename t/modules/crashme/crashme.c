@@ -5,6 +5,7 @@
  *   oops   a NULL pointer dereference in crashme_deref()
  *   warn   a WARN in crashme_warn(); the load succeeds
  *   spin   crashme_spin() spins with interrupts off (a hard hang)
+ *   lockup crashme_lockup() spins with preemption off (a soft lockup)
  *   hung   the load sleeps uninterruptibly forever (a hung task)
  */
 #include <linux/completion.h>
@@ -12,6 +13,7 @@
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 
 static char *mode = "oops";
 module_param(mode, charp, 0444);
@@ -41,6 +43,13 @@ static noinline __attribute__((__noipa__)) void crashme_spin(void)
 		cpu_relax();	/* the hang */
 }
 
+static noinline __attribute__((__noipa__)) void crashme_lockup(void)
+{
+	preempt_disable();
+	for (;;)
+		cpu_relax();	/* the soft lockup */
+}
+
 static DECLARE_COMPLETION(crashme_never);
 
 static int __init crashme_init(void)
@@ -54,6 +63,8 @@ static int __init crashme_init(void)
 	}
 	if (!strcmp(mode, "spin"))
 		crashme_spin();
+	if (!strcmp(mode, "lockup"))
+		crashme_lockup();
 	if (!strcmp(mode, "hung"))
 		wait_for_completion(&crashme_never);
 	return 0;
