@@ -11,10 +11,9 @@ test_require_kernel_source
 KDIR=$(test_built_kernel) || exit 1
 RELEASE=$(cat "$KDIR/include/config/kernel.release")
 
-# The guest fills QEMU's vmcoreinfo device (CONFIG_FW_CFG_SYSFS), so that
-# the dumps carry VMCOREINFO.
+# The guest fills QEMU's vmcoreinfo device (the run's crash watch adds it;
+# CONFIG_FW_CFG_SYSFS), so that the dumps carry VMCOREINFO.
 "$KDEBUG_BIN" run -k "$KDIR" --name vm --net none --timeout 300 \
-	--qemu-arg -device --qemu-arg vmcoreinfo \
 	--exec 'echo RUNNING; sleep 290' >vm.out 2>vm.err &
 VM_PID=$!
 test_cleanup "kill -9 $VM_PID 2>/dev/null"

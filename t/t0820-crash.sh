@@ -13,9 +13,14 @@ REL=$(cat "$KDIR/include/config/kernel.release")
 KO=/lib/modules/$REL/kdebug/crashme/crashme.ko
 line_of() { grep -n "$1" "$TEST_DIRECTORY/modules/crashme/crashme.c" | head -n 1 | cut -d: -f1; }
 crashdir() { ls -d "$KDEBUG_CACHE_DIR"/crashes/"$1"-* | tail -n 1; }
+# The crash directories this script makes (in the suite's shared cache) go with it.
+VMS="sysrq sysrqj oops oops0 warn warns warni spin lockup hung late ia fine"
+for vm in $VMS; do
+	rm -rf "$KDEBUG_CACHE_DIR"/crashes/"$vm"-*
+	test_cleanup "rm -rf '$KDEBUG_CACHE_DIR'/crashes/$vm-*"
+done
 
 test_expect_success 'sysrq crash: the report names sysrq_handle_crash with file:line, status 121, a vmcore' '
-	rm -rf "$KDEBUG_CACHE_DIR"/crashes/sysrq-* &&
 	test_expect_code 121 kdebug run -k "$KDIR" --name sysrq --memory 256 --timeout 240 --dump \
 		--exec "echo c > /proc/sysrq-trigger" >out 2>err &&
 	grep -q "^VM sysrq: the guest kernel crashed (panic): Kernel panic - not syncing: sysrq triggered crash; at sysrq_handle_crash (drivers/tty/sysrq.c:[0-9]*)" out &&

@@ -190,7 +190,7 @@ rows() {
 2 | - | ^error: '/etc/passwd' is not a vmcore \(neither an ELF core | $K crash /etc/passwd </dev/null
 2 | - | ^error: cannot open vmcore '/nonexistent/core' | $K drgn /nonexistent/core
 2 | - | ^error: no vmcore 'nosuch', no crash directory and no running VM named 'nosuch' | $K drgn nosuch
-1 | - | ^error: no VM is running and no crash directory has a vmcore | $K crash </dev/null
+1 | - | ^error: no VM is running and no crash directory has a vmcore | KDEBUG_CACHE_DIR=$TRASH/no-cache $K crash </dev/null
 2 | - | ^error: unknown option.*see 'kdebug ps --help' | $K ps --bogus
 2 | - | ^error: unexpected argument 'extra' | $K ps extra
 1 | - | ^error: the VM registry '.*' is not private: .*\(chmod 700 | XDG_RUNTIME_DIR=$FX/public $K ps
