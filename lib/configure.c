@@ -4,12 +4,14 @@
  */
 #include "configure.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kbuild.h"
@@ -32,7 +34,8 @@ void configure_clear(struct configure *c)
 	free(c->source);
 	free(c->source_id);
 	free(c->out_dir);
-	free(c->created);
+	strvec_clear(&c->made_dirs);
+	strvec_clear(&c->before);
 	free(c->version);
 	free(c->cc_used);
 	kconfig_db_clear(&c->db);
@@ -242,24 +245,97 @@ static int build_request(struct configure *c, struct sbuf *why)
 
 /* ---- the build directory ---- */
 
-/* Remove what we created on failure (the first directory that did not exist). */
-static char *first_missing_dir(const char *path)
+/*
+ * mkdir every missing component of the absolute PATH, recording in
+ * c->made_dirs each one this call made (mkdir succeeded: not one that
+ * appeared meanwhile, nor one that was there).
+ */
+static int mkdir_tracked(struct configure *c, const char *path)
 {
-	char *p = abspath(path), *missing = NULL;
+	char *p = xstrdup(path);
+	int r = 0;
 
-	while (!path_exists(p)) {
-		free(missing);
-		missing = xstrdup(p);
-		char *up = path_dirname(p);
-		if (!strcmp(up, p)) {
-			free(up);
+	for (char *slash = p + 1;; slash++) {
+		if (*slash != '/' && *slash)
+			continue;
+		char save = *slash;
+		*slash = 0;
+		if (mkdir(p, 0755) == 0)
+			strvec_push(&c->made_dirs, p);
+		else if (errno != EEXIST)
+			r = -errno;
+		else if (!is_dir(p))
+			r = -ENOTDIR;
+		*slash = save;
+		if (r || !save)
 			break;
-		}
-		free(p);
-		p = up;
 	}
 	free(p);
-	return missing;
+	return r;
+}
+
+static bool made_out_dir(const struct configure *c)
+{
+	return c->made_dirs.n && !strcmp(c->made_dirs.v[c->made_dirs.n - 1], c->out_dir);
+}
+
+/* Undo mkdir_tracked: OUT whole when made here and OURS (locked), then each parent made here if empty. */
+static void remove_made_dirs(struct configure *c, bool ours)
+{
+	size_t n = c->made_dirs.n;
+
+	if (ours && made_out_dir(c)) {
+		rm_rf(c->out_dir);
+		n--;
+	}
+	while (n--)
+		rmdir(c->made_dirs.v[n]);	/* not empty: someone else's now */
+	strvec_clear(&c->made_dirs);
+}
+
+/* The names in OUT now (OUT was there before this run). */
+static void snapshot_out_dir(struct configure *c)
+{
+	DIR *d = opendir(c->out_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		strvec_push(&c->before, de->d_name);
+	closedir(d);
+}
+
+static bool was_there(const struct configure *c, const char *name)
+{
+	for (size_t i = 0; i < c->before.n; i++)
+		if (!strcmp(c->before.v[i], name))
+			return true;
+	return false;
+}
+
+/* Remove OUT's entries this run made (rm_rf: never following a symlink), but the log. */
+static void remove_new_entries(struct configure *c)
+{
+	DIR *d = opendir(c->out_dir);
+	struct dirent *de;
+	struct strvec gone = STRVEC_INIT;
+
+	if (!c->before.n || !d) {	/* no list of what was there: remove nothing */
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (!was_there(c, de->d_name) && strcmp(de->d_name, "kdebug-config.log"))
+			strvec_push(&gone, de->d_name);
+	closedir(d);
+	for (size_t i = 0; i < gone.n; i++) {
+		char *p = path_join(c->out_dir, gone.v[i]);
+		rm_rf(p);
+		free(p);
+	}
+	strvec_clear(&gone);
 }
 
 static int make_out_dir(struct configure *c, struct sbuf *why)
@@ -271,13 +347,9 @@ static int make_out_dir(struct configure *c, struct sbuf *why)
 		return bad_input(c, why, -ENOTDIR, "cannot use '%s' as build directory: it is not a directory",
 				 c->out_dir);
 	if (!is_dir(c->out_dir)) {
-		c->created = first_missing_dir(c->out_dir);
-		int r = mkdir_p(c->out_dir, 0755);
+		int r = mkdir_tracked(c, c->out_dir);
 		if (r) {
-			if (c->created && is_dir(c->created))
-				rm_rf(c->created);
-			free(c->created);
-			c->created = NULL;
+			remove_made_dirs(c, false);
 			return bad_input(c, why, r, "cannot create build directory '%s': %s; pass --out with a writable directory",
 					 c->out_dir, strerror(-r));
 		}
@@ -333,6 +405,8 @@ static int prepare_out_dir(struct configure *c, struct sbuf *why)
 	int r = make_out_dir(c, why);
 	if (!r)
 		r = kbuild_lock(c->out_dir, &c->lockfd, why);
+	if (!r && !made_out_dir(c))
+		snapshot_out_dir(c);	/* under the lock: no other kdebug writes here */
 	if (!r)
 		r = check_old_config(c, why);
 	return r;
@@ -347,17 +421,23 @@ static void write_log(const struct configure *c)
 	free(logp);
 }
 
-/* Put the previous .config back (or remove what we made); keep the log for a look. */
+/*
+ * Remove only what this run made: a build directory it made (and the
+ * parents it made, if empty), or in one that was there the entries that
+ * were not, with the previous .config put back; the log stays for a look.
+ */
 static void undo(struct configure *c)
 {
 	char *cfg = path_join(c->out_dir, ".config");
 
-	if (c->created) {
-		rm_rf(c->created);
+	if (made_out_dir(c)) {
+		remove_made_dirs(c, true);
 	} else {
+		remove_new_entries(c);
 		write_log(c);
 		if (c->had_config)
 			write_file_atomic(cfg, c->old_config.buf, c->old_config.len, 0644);
+		remove_made_dirs(c, false);
 	}
 	free(cfg);
 }
@@ -584,8 +664,8 @@ int configure_run(struct configure *c, struct sbuf *why)
 		goto out;
 	r = prepare_out_dir(c, why);
 	if (r) {
-		if (c->created)
-			rm_rf(c->created);
+		/* OUT whole only if made here and locked by us; else what is empty. */
+		remove_made_dirs(c, c->lockfd >= 0);
 		goto out;
 	}
 	c->cc_used = c->cc ? xstrdup(c->cc) : kbuild_default_cc();

@@ -5,8 +5,10 @@
  * names refused); the tree's base target (tinyconfig, defconfig, ...) runs
  * out of tree, the request is merged (merge_config.sh), olddefconfig fills
  * in the rest, and the result is verified against the request.  On failure
- * the build directory is put back as it was (or removed when this run
- * created it).
+ * only what this run created goes: a build directory it made is removed
+ * (and each parent it made, when empty); in a directory that was there,
+ * the entries that were not (make's output) are removed, never what was,
+ * and the previous .config is put back.  kdebug-config.log stays.
  */
 #ifndef KDEBUG_CONFIGURE_H
 #define KDEBUG_CONFIGURE_H
@@ -42,7 +44,8 @@ struct configure {
 	bool bad_input;			/* the failure is the caller's input (usage) */
 
 	/* Private. */
-	char *created;		/* the first directory this run created */
+	struct strvec made_dirs;	/* directories this run's mkdir() made, outermost first */
+	struct strvec before;		/* OUT's entries before this run (OUT not made by it) */
 	struct sbuf old_config, log;
 	bool had_config;
 	int lockfd;

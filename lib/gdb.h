@@ -34,8 +34,18 @@ struct gdb_opts {
  */
 void gdb_write_module_loader(const struct strvec *dirs, bool scripted, struct sbuf *out);
 
-/* The command file: settings, symbols, target remote, breakpoints. */
-void gdb_write_commands(const struct gdb_opts *o, struct sbuf *out);
+/*
+ * The command file: settings, symbols, target remote, breakpoints.  Paths
+ * are quoted the way each gdb command reads them (`file`, `directory`:
+ * backslashes before blanks, quotes and backslashes; `source`,
+ * `add-auto-load-safe-path`, `target remote`: as they are); a path no
+ * command can carry (a newline or other control character, a trailing
+ * blank, a ':' where gdb splits lists or reads HOST:PORT) is refused:
+ * -EINVAL, one line in why (may be NULL), nothing written.
+ */
+int gdb_write_commands(const struct gdb_opts *o, struct sbuf *out, struct sbuf *why);
+/* Only the check of gdb_write_commands(): 0 or -EINVAL with why. */
+int gdb_commands_check(const struct gdb_opts *o, struct sbuf *why);
 /*
  * argv: gdb -q [-batch] -x CMDFILE [-ex CMD]...  batch splits on ';'.
  * batch may be NULL for an interactive session.

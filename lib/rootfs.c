@@ -1225,8 +1225,6 @@ static int output_path(const struct rootfs_opts *o, char **rdirp, char **outp, s
 	if (lstat(out, &st) == 0) {
 		if (o->format == ROOTFS_DIR && !S_ISDIR(st.st_mode))
 			bad = "'%s' exists and is not a directory; remove it or choose another --output";
-		else if (o->format == ROOTFS_DIR && !looks_like_kdebug_rootfs(out))
-			bad = "'%s' is a directory that kdebug did not make; remove it or choose another --output";
 		else if (o->format != ROOTFS_DIR && S_ISDIR(st.st_mode))
 			bad = "'%s' is a directory; choose a file name with -o";
 	}
@@ -1389,6 +1387,37 @@ out:
 	return r;
 }
 
+/*
+ * May OUT be replaced?  Yes when nothing is there, with replace (--force),
+ * when the stamp records this very file (device, inode, size, mtime: what
+ * kdebug wrote there last), or for a directory with kdebug's exec agent
+ * inside (or an empty one).  Else -EINVAL (bad input) with why filled.
+ */
+static int check_replace(const struct rootfs_opts *o, const char *out, const char *stamp,
+			 struct sbuf *why)
+{
+	struct sbuf old = SBUF_INIT;
+	struct stat st;
+	bool ours = false;
+
+	if (o->replace || lstat(out, &st) < 0)
+		return 0;
+	if (read_file(stamp, &old) == 0) {
+		char *line = stamp_line("", &st);
+		const char *sp = strchr(old.buf, ' ');
+		ours = sp && !strcmp(sp, line);
+		free(line);
+	}
+	sbuf_release(&old);
+	if (!ours && S_ISDIR(st.st_mode))
+		ours = looks_like_kdebug_rootfs(out);
+	if (ours)
+		return 0;
+	sbuf_addf(why, "'%s' exists and kdebug did not make it; pass --force to replace it, or choose another -o",
+		  o->output);
+	return -EINVAL;
+}
+
 /* Does the stamp say OUT already holds what HASH describes?  Fills res then. */
 static bool up_to_date(const struct rootfs_opts *o, const char *out, const char *stamp,
 		       const char *hash, struct rootfs_result *res)
@@ -1443,6 +1472,8 @@ int rootfs_build(const struct rootfs_opts *o, struct sbuf *why)
 
 	/* One builder per output at a time; the stamp says what it holds. */
 	r = stamp_lock(out, &stamp, &lock, why);
+	if (!r)
+		r = check_replace(o, out, stamp, why);
 	if (r || up_to_date(o, out, stamp, hash, &res))
 		goto out;
 
@@ -1484,8 +1515,9 @@ int rootfs_default_initramfs(char **path, struct sbuf *why)
 	char *cache = cache_dir();
 	char *dir = path_join(cache, "rootfs");
 	char *out = path_join(dir, "default.cpio.gz");
+	/* kdebug's own cache: whatever is there is replaced. */
 	struct rootfs_opts o = { .format = ROOTFS_INITRAMFS, .compress = ROOTFS_GZIP,
-				 .output = out };
+				 .output = out, .replace = true };
 	int r = mkdir_p(dir, 0755);
 
 	if (r)

@@ -17,7 +17,13 @@
  * from $SOURCE_DATE_EPOCH or 0, UUID and hash seed derived from the inputs)
  * and written to a temporary name next to the output, then renamed.  A hash
  * of every input is kept in cache_dir()/rootfs/stamps/; when it matches and
- * the output is the one kdebug wrote, nothing is rebuilt.
+ * the output is the one kdebug wrote, nothing is rebuilt.  An existing
+ * output is replaced only when kdebug made it: the stamp records the file
+ * it wrote (device, inode, size, mtime), and a directory is kdebug's when
+ * it holds the exec agent (/etc/kdebug/exec-agent) or nothing; anything
+ * else needs opts->replace (-EINVAL).  An old directory is swapped out
+ * with RENAME_EXCHANGE and removed with rm_rf(), which never follows a
+ * symlink.
  *
  * Errors: 0 or -errno.  -EINVAL means the caller's input is unusable (a
  * dynamic busybox, --size too small, an output path that cannot be
@@ -73,6 +79,7 @@ struct rootfs_opts {
 	const char *const *init_cmds;	/* rcS lines, inserted above GUEST_RCS_HOOK */
 	size_t n_init_cmds;
 	bool force;			/* rebuild even when up to date */
+	bool replace;			/* replace an output kdebug did not make */
 	/* Optional: called with one-line progress messages ("building BusyBox"). */
 	void (*progress)(void *arg, const char *msg);
 	void *progress_arg;

@@ -310,7 +310,7 @@ static void keep_last_lines(struct sbuf *sb, size_t n)
 static void gdb_capture(struct run_session *s, int cpu, struct gdb_sections *g, struct sbuf *raw)
 {
 	const struct run_config *c = s->cfg;
-	char *target = capture_target(s), *cmdfile;
+	char *target = capture_target(s), *cmdfile = NULL;
 	struct sbuf cmds = SBUF_INIT;
 	struct proc p;
 	int r, code = 0;
@@ -325,7 +325,12 @@ static void gdb_capture(struct run_session *s, int cpu, struct gdb_sections *g, 
 		.target = target,
 		.module_dirs = &c->modules,
 	};
-	gdb_write_commands(&go, &cmds);
+	struct sbuf gwhy = SBUF_INIT;
+	if (gdb_write_commands(&go, &cmds, &gwhy)) {
+		say(&s->say, SAY_WARN, "no gdb capture: %s", gwhy.buf);
+		sbuf_release(&gwhy);
+		goto out;
+	}
 	sbuf_addf(&cmds, "python kd_cpu = %d\n", cpu);
 	sbuf_adds(&cmds, capture_py);
 	cmdfile = instance_path(&s->in, "crash-gdb.cmd");

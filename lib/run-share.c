@@ -56,9 +56,11 @@ static int share_setup(struct run_session *s, struct sbuf *why)
 			  s->shares[i].guest);
 	}
 	if (s->cfg->root && str_starts_with(s->cfg->root, "9p")) {
+		if (share_map_root(s->root_dir, why))
+			return EXIT_FAIL;
 		char *c = share_root_cmdline();
 		share_add_qemu_args(&s->qemu_args, "fsroot", s->root_dir, SHARE_ROOT_TAG,
-				    share_root_security_model(geteuid() == 0), false);
+				    share_root_security_model(), false);
 		sbuf_addf(&s->cmdline, "%s%s", s->cmdline.len ? " " : "", c);
 		free(c);
 	}

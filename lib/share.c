@@ -2,9 +2,17 @@
 #include "share.h"
 #include "qemu.h"
 
+#include <dirent.h>
+#include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 static bool guest_path_ok(const char *p)
 {
@@ -85,9 +93,101 @@ void share_clear(struct share *s)
 	s->host = s->guest = s->tag = NULL;
 }
 
-const char *share_root_security_model(bool qemu_is_root)
+const char *share_root_security_model(void)
 {
-	return qemu_is_root ? "passthrough" : "mapped-xattr";
+	return "mapped-xattr";
+}
+
+/* QEMU's mapped attributes: 32-bit little-endian values in user.virtfs.*. */
+static int set_mapped_attr(int fd, const char *name, uint32_t value)
+{
+	uint32_t le = htole32(value);
+	return fsetxattr(fd, name, &le, sizeof(le), 0) < 0 ? -errno : 0;
+}
+
+/* Replace the symlink NAME in DIRFD by QEMU's mapped form: a file holding the target. */
+static int map_symlink(int dirfd, const char *name, struct sbuf *why, const char *path)
+{
+	char target[4097], tmp[64];
+	ssize_t n = readlinkat(dirfd, name, target, sizeof(target));
+	int fd, r;
+
+	if (n < 0 || n >= (ssize_t)sizeof(target)) {
+		r = n < 0 ? -errno : -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(tmp, sizeof(tmp), ".kdebug-9p-link.%ld", (long)getpid());
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = write_all(fd, target, (size_t)n);
+	if (!r)
+		r = set_mapped_attr(fd, "user.virtfs.mode", S_IFLNK | 0777);
+	if (!r)
+		r = set_mapped_attr(fd, "user.virtfs.uid", 0);
+	if (!r)
+		r = set_mapped_attr(fd, "user.virtfs.gid", 0);
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r)
+		unlinkat(dirfd, tmp, 0);
+	if (!r)
+		return 0;
+fail:
+	sbuf_addf(why, "cannot prepare the 9p root: symlink '%s/%s': %s%s", path, name, strerror(-r),
+		  r == -ENOTSUP ? " (the file system must support user xattrs)" : "");
+	return r;
+}
+
+static int map_tree_at(int fd, const char *path, unsigned depth, struct sbuf *why)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		r = -errno;
+		close(fd);
+		sbuf_addf(why, "cannot read '%s': %s", path, strerror(-r));
+		return r;
+	}
+	while (!r && (de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;	/* gone meanwhile */
+		if (S_ISLNK(st.st_mode)) {
+			r = map_symlink(dirfd(d), de->d_name, why, path);
+		} else if (S_ISDIR(st.st_mode) && depth < 64) {
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				continue;	/* replaced meanwhile: not ours to follow */
+			char *p = path_join(path, de->d_name);
+			r = map_tree_at(sub, p, depth + 1, why);
+			free(p);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int share_map_root(const char *dir, struct sbuf *why)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		int r = -errno;
+		sbuf_addf(why, "cannot open '%s': %s", dir, strerror(-r));
+		return r;
+	}
+	return map_tree_at(fd, dir, 0, why);
 }
 
 void share_add_qemu_args(struct strvec *argv, const char *id, const char *hostdir,

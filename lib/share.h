@@ -8,14 +8,15 @@
  * - shares use security_model=none: files keep the host's owners and
  *   modes, files the guest creates belong to the user QEMU runs as, and
  *   chown failures are ignored -- a plain live view of a host directory.
- * - a root file system uses security_model=passthrough when QEMU runs as
- *   root (real owners, modes and device nodes, what a rootfs needs) and
- *   security_model=mapped-xattr otherwise.
- * mapped-xattr as root would keep the guest's root from making setuid-root
- * files on the host, but it cannot read the host's real symlinks (QEMU
- * reads a mapped symlink as a file holding its target: ELOOP), which every
- * BusyBox tree and most source trees have; so as root the guest's root is
- * root on the shared trees too (issue #10, open).
+ * - a root file system always uses security_model=mapped-xattr: owners,
+ *   modes and special files the guest sets live in user.virtfs.* xattrs,
+ *   host files keep their owner and mode, and files the guest creates are
+ *   0600/0700 files of the user QEMU runs as.  So even when QEMU runs as
+ *   root, the guest's root cannot make a setuid-root or device file on the
+ *   host (passthrough and none would: they chown/chmod the host file).
+ *   QEMU reads a symlink in this model as a file holding its target (a real
+ *   host symlink gives ELOOP), so share_map_root() first turns every real
+ *   symlink of the tree into that form (issue #10).
  */
 #ifndef KDEBUG_SHARE_H
 #define KDEBUG_SHARE_H
@@ -46,8 +47,15 @@ struct share {
 int share_parse(const char *spec, unsigned index, struct share *out, struct sbuf *why);
 void share_clear(struct share *s);
 
-/* "passthrough" or "mapped-xattr" (see above). */
-const char *share_root_security_model(bool qemu_is_root);
+/* "mapped-xattr" (see above). */
+const char *share_root_security_model(void);
+/*
+ * Turn every symlink under DIR (never followed) into QEMU's mapped-xattr
+ * form: a 0600 regular file holding the target with user.virtfs.mode
+ * S_IFLNK|0777 and uid/gid 0.  Idempotent.  0 or -errno with why filled
+ * (-ENOTSUP: no user xattrs on DIR's file system).
+ */
+int share_map_root(const char *dir, struct sbuf *why);
 /* Can PATH go on the kernel command line as it is (no blank, quote, backslash)? */
 bool share_cmdline_safe(const char *path);
 

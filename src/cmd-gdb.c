@@ -187,10 +187,17 @@ int cmd_gdb(int argc, char **argv)
 		.breaks = &breaks,
 		.module_dirs = &modules,
 	};
-	gdb_write_commands(&go, &cmds);
+	struct sbuf gwhy = SBUF_INIT;
+	r = gdb_write_commands(&go, &cmds, &gwhy);
 	free(gdb_py);
 	free(build_dir);
 	kbuild_artifacts_clear(&art);
+	if (r) {
+		error("%s", gwhy.buf);
+		sbuf_release(&gwhy);
+		goto out;
+	}
+	sbuf_release(&gwhy);
 
 	if (have_instance) {
 		cmdfile = instance_path(&in, "gdb.cmd");

@@ -31,11 +31,15 @@ static const char help[] =
 "                         absolute path, default /root/<basename of HOST>\n"
 "  -i, --init-cmd CMD     run CMD from /etc/init.d/rcS at boot (repeatable)\n"
 "  -j, --jobs N           parallel make jobs for a BusyBox build (default: CPUs)\n"
-"      --force            rebuild even when the output is up to date\n"
+"      --force            rebuild even when the output is up to date, and\n"
+"                         replace an output kdebug did not make\n"
 "  -h, --help             show this help\n"
 "\n"
 "The output is reproducible ($SOURCE_DATE_EPOCH sets the timestamps, else 0)\n"
-"and is not rebuilt when nothing changed.  See Documentation/kdebug-rootfs.md.\n";
+"and is not rebuilt when nothing changed.  An existing output is replaced\n"
+"only when kdebug wrote it (its stamp in the cache names that very file, or a\n"
+"directory holds /etc/kdebug/exec-agent); otherwise pass --force.\n"
+"See Documentation/kdebug-rootfs.md.\n";
 
 struct rootfs_cmd {
 	struct rootfs_opts o;
@@ -143,6 +147,7 @@ static int parse_options(int argc, char **argv, struct rootfs_cmd *c)
 			break;
 		case 'F':
 			c->o.force = true;
+			c->o.replace = true;
 			break;
 		case 'h':
 			ret = print_help(help);

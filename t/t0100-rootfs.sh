@@ -183,6 +183,38 @@ test_expect_success 'dir format refuses to replace a directory it did not make' 
 	grep -q "did not make" err && [ "$(cat mine/file)" = precious ]
 '
 
+test_expect_success '-o: an existing file kdebug did not make is refused unless --force' '
+	echo precious >mine.cpio.gz && echo precious >mine.img &&
+	test_expect_code 2 kdebug rootfs -o mine.cpio.gz 2>err && one_line err &&
+	grep -q "^error: .mine.cpio.gz. exists and kdebug did not make it; pass --force" err &&
+	test_expect_code 2 kdebug rootfs -f ext3 -o mine.img 2>err && one_line err &&
+	grep -q -- "--force" err &&
+	[ "$(cat mine.cpio.gz)" = precious ] && [ "$(cat mine.img)" = precious ] &&
+	! ls -A | grep -q "^\.mine\." &&
+	kdebug rootfs --force -o mine.cpio.gz 2>err && grep -q "^note: wrote" err &&
+	cpio_list mine.cpio.gz | grep -q " bin/busybox$"
+'
+
+test_expect_success '-o: kdebug replaces its own output (changed inputs), not one edited since' '
+	kdebug rootfs -o own.cpio.gz 2>err && grep -q "^note: wrote" err &&
+	kdebug rootfs -o own.cpio.gz -i "echo changed" 2>err && grep -q "^note: wrote" err &&
+	cpio_cat own.cpio.gz etc/init.d/rcS | grep -qx "echo changed" &&
+	echo edited >>own.cpio.gz &&
+	test_expect_code 2 kdebug rootfs -o own.cpio.gz 2>err && one_line err &&
+	grep -q "did not make it" err && tail -n 1 own.cpio.gz | grep -qx edited
+'
+
+test_expect_success 'dir: replacing an old tree never follows a symlink planted in it; --force replaces a foreign dir' '
+	mkdir -p outside && echo keep >outside/f &&
+	kdebug rootfs -f dir -o planted.d 2>err &&
+	ln -s "$PWD/outside" planted.d/evil && ln -s "$PWD/outside/f" planted.d/root/evil-f &&
+	kdebug rootfs -f dir -o planted.d -i "echo new" 2>err && grep -q "^note: wrote" err &&
+	grep -qx "echo new" planted.d/etc/init.d/rcS && [ ! -e planted.d/evil ] &&
+	[ "$(cat outside/f)" = keep ] &&
+	kdebug rootfs -f dir -o outside --force 2>err && grep -q "^note: wrote" err &&
+	[ -x outside/bin/busybox ] && [ ! -e outside/f ]
+'
+
 test_expect_success 'a static-PIE busybox is accepted' '
 	mkdir -p spie && gcc -static-pie -o spie/busybox "$TEST_DIRECTORY/busybox-standin/standin.c" &&
 	kdebug rootfs -b spie/busybox -c none -o spie.cpio &&

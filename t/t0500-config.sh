@@ -126,6 +126,17 @@ test_expect_success '--disable FILE_LOCKING --enable NFS_FS on minimal: trap, ex
 	cmp before out-min/.config
 '
 
+test_expect_success 'a failed config removes only what it made: what was in --out survives, new parents go' '
+	mkdir -p pre/mine && echo precious >pre/keep.txt && echo mine >pre/mine/f &&
+	test_expect_code 1 kdebug config --src "$SRC" --out pre --disable FILE_LOCKING --enable NFS_FS 2>err &&
+	grep -q "NFS_FS was requested but is off" err &&
+	test "$(cat pre/keep.txt)" = precious && test "$(cat pre/mine/f)" = mine &&
+	test ! -e pre/.config && test ! -e pre/Makefile && test ! -e pre/include &&
+	test -s pre/kdebug-config.log &&
+	test_expect_code 1 kdebug config --src "$SRC" --out new1/new2/out --disable FILE_LOCKING --enable NFS_FS 2>err &&
+	test ! -e new1
+'
+
 test_expect_success '--force keeps the .config anyway, with warnings' '
 	kdebug config --src "$SRC" --out out-forced --disable FILE_LOCKING --enable NFS_FS --force >out 2>err &&
 	grep -q "^warning: NFS_FS was requested but is off" err &&

@@ -100,6 +100,37 @@ test_expect_success 'interactive way: run --gdb, then kdebug gdb has symbols, so
 	true
 '
 
+# Issue #10: the paths in gdb's command file are quoted as gdb reads them.
+# The build directory under a path with a blank, a quote and a comma: a
+# read-only bind mount (kdebug resolves symlinks) in a mount namespace of
+# its own, gone with the test whatever happens.
+cat >space-gdb.sh <<'EOS'
+SK="$PWD/k b,'q"
+mkdir -p "$SK" && mount --bind "$KDIR" "$SK" && mount -o remount,bind,ro "$SK" || exit 1
+"$KDEBUG_BIN" run -k "$SK" --name sp --gdb --exec "echo SLEEPING; exec sleep 60" --timeout 300 >sp.out 2>sp.err &
+pid=$!
+trap 'kill $pid 2>/dev/null' EXIT
+i=0
+until grep -q ^SLEEPING "$XDG_RUNTIME_DIR/kdebug/sp/console.log" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 600 ] && { echo "no SLEEPING" >&2; exit 1; }; sleep 0.1
+done
+grep -qF "\"vmlinux\": \"$SK/vmlinux\"" "$XDG_RUNTIME_DIR/kdebug/sp/info" || { cat "$XDG_RUNTIME_DIR/kdebug/sp/info"; exit 1; }
+"$KDEBUG_BIN" gdb sp --batch "info symbol ip_rcv;lx-ps" >gdb.out 2>&1
+st=$?
+"$KDEBUG_BIN" stop sp --timeout 1
+wait $pid
+exit $st
+EOS
+
+test_expect_success 'kdebug gdb with a kernel build directory whose path has a blank, a quote and a comma' '
+	test "$(id -u)" = 0 || { echo "# not root: no bind mount, nothing to check"; exit 0; }
+	KDIR=$KDIR KDEBUG_BIN=$KDEBUG_BIN unshare -m --propagation private bash space-gdb.sh &&
+	cat gdb.out &&
+	grep -q "^ip_rcv in section .text" gdb.out &&
+	grep -qE "^0x[0-9a-f]+ +1 +init" gdb.out &&
+	! grep -qi "no such file\|error" gdb.out
+'
+
 test_expect_success 'attaching before the first instruction does not fail (no "g packet too long")' '
 	"$KDEBUG_BIN" run -k "$KDIR" --name early --wait-gdb --exec "echo UP" --timeout 300 >early.out 2>early.err &
 	pid=$!

@@ -34,6 +34,21 @@ test_expect_success '--root 9p:DIR boots from a host directory' '
 	grep -qx made-in-guest r9/root/g.txt
 '
 
+# Issue #10: as root, passthrough would chown/chmod the host file itself;
+# mapped-xattr keeps what the guest sets in xattrs.
+test_expect_success '--root 9p:DIR as root: the guest root cannot make a setuid-root host file' '
+	test "$(id -u)" = 0 || { echo "# not root: nothing to check"; exit 0; }
+	kdebug rootfs --format dir -o r9s &&
+	kdebug run -k "$KDIR" --root "9p:$PWD/r9s" --timeout 180 \
+		--exec "cp /bin/busybox /x && chown 0:0 /x && chmod 4755 /x && mknod /blk b 8 0; ls -ln /x; chmod 4755 /bin/busybox; readlink /sbin/init; cat /etc/inittab >/dev/null && echo read-ok" >out &&
+	grep -q "^-rwsr-xr-x  *1 0  *0 .* /x$" out &&
+	grep -qx ../bin/busybox out && grep -qx read-ok out &&
+	stat -c "%u:%g %a %F" r9s/x && test ! -u r9s/x &&
+	test "$(stat -c %a r9s/x)" = 600 &&
+	test "$(stat -c %a r9s/bin/busybox)" = 755 &&
+	test ! -b r9s/blk
+'
+
 test_expect_success '--root nfs (user mode): a fresh tree served by a private ganesha, live both ways' '
 	"$KDEBUG_BIN" run -k "$KDIR" --name nf --root nfs --timeout 180 \
 		--exec "grep \" / \" /proc/mounts; echo from-guest >/root/guest.txt; F=/root/late.txt; $WAIT_FOR" \

@@ -20,6 +20,12 @@ chmod 777 "$FX/public/kdebug"
 echo "not a module" >"$FX/notmod.ko"
 cp "$TEST_DIRECTORY/fixtures/oops/sysrq-panic.log" "$FX/panic.log"
 cp "$KDIR/arch/x86/boot/bzImage" "$FX/bzImage"	# readable by nobody too
+# vmlinux in directories gdb's command files cannot name (a newline, a ':').
+mkdir -p "$FX/n
+l" "$FX/c:olon"
+ln -s "$KDIR/vmlinux" "$FX/n
+l/vmlinux"
+ln -s "$KDIR/vmlinux" "$FX/c:olon/vmlinux"
 chmod -R a+rX "$FX"
 
 # PATHs missing one program each: every other program of /usr/bin and /usr/sbin.
@@ -134,7 +140,9 @@ rows() {
 2 | - | ^error: cannot write '/nonexistent/dir/out.cpio' | $K rootfs -o /nonexistent/dir/out.cpio
 2 | - | ^error: cannot write '/proc/x' | $K rootfs -o /proc/x
 2 | - | ^error: 'out.d' is a directory; choose a file name with -o | mkdir out.d && $K rootfs -o out.d; rc=$?; rmdir out.d; exit $rc
-2 | - | ^error: '/etc' is a directory that kdebug did not make; remove it or choose another --output | $K rootfs -f dir -o /etc
+2 | - | ^error: '/etc' exists and kdebug did not make it; pass --force to replace it, or choose another -o | $K rootfs -f dir -o /etc
+2 | - | ^error: 'mine.cpio' exists and kdebug did not make it; pass --force to replace it, or choose another -o | echo mine >mine.cpio && $K rootfs -o mine.cpio; rc=$?; [ "$(cat mine.cpio)" = mine ] || rc=99; rm -f mine.cpio; exit $rc
+2 | - | ^error: 'mine.img' exists and kdebug did not make it; pass --force | echo mine >mine.img && $K rootfs -f ext4 -o mine.img; rc=$?; [ "$(cat mine.img)" = mine ] || rc=99; rm -f mine.img; exit $rc
 2 | - | ^error: '/etc/passwd' is neither an x86_64 ELF executable nor a source tarball | $K rootfs -b /etc/passwd -o out.cpio
 2 | - | ^error: '/bin/ls' is dynamically linked .*install busybox-static | $K rootfs -b /bin/ls -o out.cpio
 2 | - | ^error: --add '/nonexistent': cannot use '/nonexistent' | $K rootfs -a /nonexistent -o out.cpio
@@ -173,6 +181,8 @@ rows() {
 2 | - | ^error: cannot open module directory '/nonexistent' | $K gdb --port 1234 --module /nonexistent
 2 | - | ^error: no symbol 'ip_rvc' in vmlinux; did you mean 'ip_rcv' | $K gdb --port 1234 --vmlinux "$KDIR/vmlinux" --break ip_rvc
 1 | - | ^error: gdb not found in PATH; install the Debian package gdb | PATH=$NO_GDB $K gdb --port 1234 --vmlinux "$KDIR/vmlinux"
+1 | - | ^error: cannot give the kernel build directory '.*/n\\x0al' to gdb: its name has a newline; move or rename it | $K gdb --port 1234 --vmlinux "$FX/n$(printf '\nl')/vmlinux"
+1 | - | ^error: cannot give the kernel build directory '.*/c:olon' to gdb: its name has a ':' \(gdb reads it as a separator\); move or rename it | $K gdb --port 1234 --vmlinux "$FX/c:olon/vmlinux"
 2 | - | ^error: unknown option.*see 'kdebug gdbserver --help' | $K gdbserver --bogus
 1 | - | ^error: no VM is running; start one with 'kdebug run' | $K gdbserver
 2 | - | ^error: no running VM named 'nosuch'; see 'kdebug ps' | $K gdbserver nosuch

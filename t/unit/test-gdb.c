@@ -4,6 +4,7 @@
  * symbol loader are valid Python (compiled by python3), carry what they were
  * given, and their output lines parse back.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,7 @@ int main(void)
 	struct strvec br4 = STRVEC_INIT;
 	strvec_pushl(&br4, "a", "b", "c", "d", NULL);
 	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .target = "127.0.0.1:1234", .module_dirs = &dirs, .breaks = &br4 };
-	gdb_write_commands(&go, &py);
+	gdb_write_commands(&go, &py, NULL);
 	const char *py_start = strstr(py.buf, "\npython\n"), *py_end = strstr(py.buf, "\nend\n");
 	ok(py_start && py_end && py_start < py_end, "python ... end block");
 	ok(py_start && strstr(py.buf, "target remote 127.0.0.1:1234\n") < py_start, "after target remote");
@@ -89,9 +90,48 @@ int main(void)
 	     "with the loader: three hardware breakpoints, then software ones");
 	sbuf_release(&py);
 	go.module_dirs = NULL;
-	gdb_write_commands(&go, &py);
+	gdb_write_commands(&go, &py, NULL);
 	ok(!strstr(py.buf, "python"), "no loader without module directories");
 	sbuf_release(&py);
+
+	/* Paths as gdb 13 reads them: buildargv for file/directory, the raw line for the others. */
+	{
+		struct gdb_opts q = { .vmlinux = "/k b/it's \"x\",y\\z/vmlinux", .build_dir = "/k b/it's,o",
+				      .src_dir = "/s p/q'\"", .gdb_py = "/k b/it's,o/vmlinux-gdb.py",
+				      .target = "/r u/k'1,/gdb.sock" };
+		struct sbuf c = SBUF_INIT, w = SBUF_INIT;
+		is_int(gdb_write_commands(&q, &c, &w), 0, "blank, quote, comma, backslash: accepted");
+		like(c.buf, "\nfile /k\\ b/it\\'s\\ \\\"x\\\",y\\\\z/vmlinux\n", "file: blanks, quotes, backslashes escaped; comma as is");
+		like(c.buf, "\ndirectory /s\\ p/q\\'\\\"\n", "directory: escaped the same way");
+		like(c.buf, "\nadd-auto-load-safe-path /k b/it's,o\n", "safe path: the raw line");
+		like(c.buf, "\nsource /k b/it's,o/vmlinux-gdb.py\n", "source: the raw line");
+		like(c.buf, "\ntarget remote /r u/k'1,/gdb.sock\n", "target remote: the raw socket path");
+		sbuf_release(&c);
+
+		q.build_dir = "/k\nb";
+		is_int(gdb_write_commands(&q, &c, &w), -EINVAL, "a newline in the build dir: refused");
+		ok(c.len == 0, "... nothing written");
+		like(w.buf, "cannot give the kernel build directory '/k\\x0ab' to gdb: its name has a newline; move or rename it",
+		     "... one line, the newline shown as \\x0a");
+		ok(!strchr(w.buf, '\n'), "... on one line");
+		q.build_dir = NULL;
+		q.vmlinux = "/v\nmlinux";
+		sbuf_reset(&w);
+		is_int(gdb_write_commands(&q, &c, &w), -EINVAL, "a newline in vmlinux: refused");
+		q.vmlinux = "/b/vmlinux";
+		q.src_dir = "/a:b";
+		is_int(gdb_write_commands(&q, &c, NULL), -EINVAL, "a ':' in the source directory (a list separator): refused");
+		q.src_dir = NULL;
+		q.gdb_py = "/b/x.py ";
+		is_int(gdb_write_commands(&q, &c, NULL), -EINVAL, "a trailing blank for source: refused");
+		q.gdb_py = NULL;
+		q.target = "/r:u/gdb.sock";
+		is_int(gdb_write_commands(&q, &c, NULL), -EINVAL, "a ':' in the socket path (HOST:PORT): refused");
+		q.target = "127.0.0.1:1234";
+		is_int(gdb_write_commands(&q, &c, NULL), 0, "127.0.0.1:PORT is no path");
+		sbuf_release(&c);
+		sbuf_release(&w);
+	}
 
 	/* The driver's lines. */
 	unsigned long idx = 0, count = 0;

@@ -280,7 +280,7 @@ int main(void)
 	struct gdb_opts go = { .vmlinux = "/b/vmlinux", .build_dir = "/b", .gdb_py = "/b/vmlinux-gdb.py",
 			       .target = "/r/k1/gdb.sock", .breaks = &br };
 	struct sbuf cmd = SBUF_INIT;
-	gdb_write_commands(&go, &cmd);
+	gdb_write_commands(&go, &cmd, NULL);
 	like(cmd.buf, "add-auto-load-safe-path /b\n", "safe path");
 	like(cmd.buf, "file /b/vmlinux\n", "symbols");
 	like(cmd.buf, "source /b/vmlinux-gdb.py\n", "gdb scripts");
