@@ -33,34 +33,6 @@ static int interrupted(void)
 	return sig ? 128 + sig : EXIT_FAIL;
 }
 
-/* The live VM NAME (or the only one): 0, or the exit code (said). */
-static int live_vm(const char *name, struct instance *in)
-{
-	int r = instance_resolve(name, in);
-
-	if (!r)
-		return 0;
-	if (r == -EINVAL) {
-		error("invalid VM name '%s' (letters, digits, '_', '.', '-', at most 32, "
-		      "starting with a letter or digit)", name);
-		return EXIT_USAGE;
-	}
-	if (r == -ENOENT && name) {
-		error("no running VM named '%s'; see 'kdebug ps'", name);
-		return EXIT_USAGE;
-	}
-	if (r == -ENOENT) {
-		error("no VM is running; start one with 'kdebug run'");
-		return EXIT_FAIL;
-	}
-	if (r == -E2BIG) {
-		error("several VMs are running; name one (see 'kdebug ps')");
-		return EXIT_USAGE;
-	}
-	error("cannot read the VM registry: %s", strerror(-r));
-	return EXIT_FAIL;
-}
-
 /* ---- progress of a dump ---- */
 
 struct progress {
@@ -167,7 +139,7 @@ int cmd_dump(int argc, char **argv)
 		sbuf_release(&why);
 		return EXIT_USAGE;
 	}
-	ret = live_vm(name, &in);
+	ret = resolve_vm("dump", name, &in);
 	if (ret)
 		goto out;
 	file = o.output ? xstrdup(o.output) : xasprintf("%s.vmcore", in.name);

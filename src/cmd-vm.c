@@ -46,11 +46,8 @@ static int registry_error(int r)
 	return EXIT_FAIL;
 }
 
-/*
- * Find the VM a command is about: NAME, or the only one running.  Prints
- * the error and returns its exit code, or EXIT_OK.
- */
-static int resolve_vm(const char *cmd, const char *name, struct instance *in)
+/* See commands.h. */
+int resolve_vm(const char *cmd, const char *name, struct instance *in)
 {
 	int r = instance_resolve(name, in);
 

@@ -30,6 +30,14 @@ int cmd_net_reaper(int argc, char **argv);	/* hidden: run's bridge-mode cleanup 
 int cmd_nfs_reaper(int argc, char **argv);	/* hidden: run's kernel NFS export cleanup */
 int cmd_nfs_relay(int argc, char **argv);	/* hidden: a guest connection to the private NFS server */
 
+struct instance;
+/*
+ * Find the VM a command is about: NAME, or the only one running (cmd-vm.c;
+ * used by the commands that talk to a live VM).  Prints the error and
+ * returns its exit code, or EXIT_OK.
+ */
+int resolve_vm(const char *cmd, const char *name, struct instance *in);
+
 /* Shared by commands: print "usage: kdebug CMD ..." (one line) and return 2. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
