@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -135,21 +134,6 @@ static void mon_readable(struct run_session *s, int fd, short revents, void *arg
 	sbuf_feed_lines(&k->mon_buf, buf, (size_t)n, mon_line, s);
 	if (k->mon_buf.len > CRASH_MON_MAX)
 		sbuf_reset(&k->mon_buf);
-}
-
-/* ---- QMP on the instance's socket (one client at a time: connect, ask, close) ---- */
-
-static int qmp_simple(struct run_session *s, const char *cmd)
-{
-	struct qmp q = { .fd = -1 };
-	int r = qmp_connect(&q, s->qmp_path, 5000);
-
-	if (!r)
-		r = qmp_command(&q, cmd, NULL, NULL);
-	if (r)
-		say(&s->say, SAY_TRACE, "QMP %s: %s", cmd, q.error ? q.error : strerror(-r));
-	qmp_close(&q);
-	return r;
 }
 
 /* The gdbstub to capture from: the run's, else one started now (and recorded for 'kdebug gdb'). */
@@ -580,7 +564,7 @@ static void capture(struct run_session *s, bool paused_by_qemu)
 	if (k->wait_timer >= 0)
 		run_timer_cancel(s, k->wait_timer), k->wait_timer = -1;
 	if (!paused_by_qemu)
-		qmp_simple(s, "stop");
+		run_qmp(s, "stop", 5000);
 	/* What the console said up to the stop (the --exec output before the report). */
 	run_console_drain(s);
 	read_console(s);
@@ -628,12 +612,12 @@ static void capture(struct run_session *s, bool paused_by_qemu)
 		 * command merely slow.  Let it go again and end it the clean way
 		 * (the power button): a disk image keeps what the guest wrote.
 		 */
-		qmp_simple(s, "cont");
+		run_qmp(s, "cont", 5000);
 		run_stop(s);
 	} else if (c->exec) {
 		/* A dead kernel, unattended: the report is what is wanted; end QEMU. */
 		s->stopping = true;
-		if (qmp_simple(s, "quit"))
+		if (run_qmp(s, "quit", 5000))
 			proc_kill(&s->qemu, SIGKILL);
 	} else {
 		say(&s->say, SAY_NOTE, "VM %s is paused at the crash site: 'kdebug gdb %s' attaches, 'kdebug crash %s' "
@@ -653,12 +637,8 @@ static void capture(struct run_session *s, bool paused_by_qemu)
 
 static void on_panicked(struct run_session *s)
 {
-	struct run_crash *k = s->crash;
-
 	say(&s->say, SAY_TRACE, "VM %s: GUEST_PANICKED", s->in.name);
-	/* panic_on_warn: the WARN is the cause */
 	capture(s, true);
-	(void)k;
 }
 
 static void fatal_wait_over(struct run_session *s, void *arg)

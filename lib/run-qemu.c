@@ -140,14 +140,15 @@ static void on_clean_over(struct run_session *s, void *arg)
 	run_timer(s, QEMU_STOP_GRACE_MS, on_grace_over, NULL);
 }
 
-/* Press the power button: kdebug's guests power off cleanly on it at any time. */
-static int press_power_button(struct run_session *s)
+int run_qmp(struct run_session *s, const char *cmd, int timeout_ms)
 {
 	struct qmp q = { .fd = -1 };
-	int r = qmp_connect(&q, s->qmp_path, 1000);
+	int r = qmp_connect(&q, s->qmp_path, timeout_ms);
 
 	if (!r)
-		r = qmp_command(&q, "system_powerdown", NULL, NULL);
+		r = qmp_command(&q, cmd, NULL, NULL);
+	if (r)
+		say(&s->say, SAY_TRACE, "QMP %s: %s", cmd, q.error ? q.error : strerror(-r));
 	qmp_close(&q);
 	return r;
 }
@@ -162,7 +163,8 @@ void run_stop(struct run_session *s)
 	if (s->stopping || !s->qemu_started || s->qemu_exited)
 		return;
 	s->stopping = true;
-	if (press_power_button(s) == 0) {
+	/* The power button: kdebug's guests power off cleanly on it at any time. */
+	if (run_qmp(s, "system_powerdown", 1000) == 0) {
 		say(&s->say, SAY_TRACE, "VM %s: power button pressed", s->in.name);
 		run_timer(s, QEMU_CLEAN_MS, on_clean_over, NULL);
 	} else {

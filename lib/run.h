@@ -209,6 +209,12 @@ void run_timer_cancel(struct run_session *s, int slot);
 void run_announce(struct run_session *s, enum run_event ev);
 /* End the guest (QEMU stage's stop policy); the loop ends when QEMU exits. */
 void run_stop(struct run_session *s);
+/*
+ * One QMP command without arguments on the instance's socket (QEMU serves
+ * one client at a time: connect, ask, close; timeout_ms for the connection
+ * and greeting); 0 or -errno (traced).
+ */
+int run_qmp(struct run_session *s, const char *cmd, int timeout_ms);
 
 /* Stage accessors for reporting (src/cmd-run.c). */
 bool run_console_panicked(const struct run_session *s);
